@@ -1,0 +1,42 @@
+# deals-report: every command a developer or CI needs. `make help` lists them.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/deals
+
+.PHONY: help install run test lint format psql clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv with the runtime and dev requirements
+
+run: install  ## create the database if needed, migrate, serve on $PORT with gunicorn
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py createdb
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(VENV)/bin/gunicorn -c gunicorn.conf.py
+
+test: install  ## the whole test suite, against the PostgreSQL and Redis in the environment
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret} $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install  ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install  ## apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+psql:  ## open psql on the service's database
+	psql "$(DATABASE_URL)"
+
+clean:  ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,79 @@
+"""PostgreSQL's COPY errors, turned into the sentence a person needs to fix their file.
+
+COPY reports the line it was reading (`CONTEXT: COPY t, line N, column c: "v"`); that line counts
+only what COPY saw, so CopySource maps it back to the file's physical line.
+"""
+
+import csv
+import re
+
+from psycopg2 import Error as PgError
+from psycopg2 import errorcodes
+
+from deals import messages
+from deals.csv_format import CopySource
+from deals.errors import UploadError
+
+CONTEXT = re.compile(
+    r'COPY \S+, line (?P<line>\d+)(?:, column (?P<column>\w+): (?:"(?P<value>.*)"|null input))?(?:: "(?P<raw>.*)")?',
+    re.S,
+)
+QUOTED = re.compile(r'"(.*)"', re.S)
+BYTES = re.compile(r"(0x[0-9a-f]{2}(?: 0x[0-9a-f]{2})*)")
+
+VALUE_PROBLEMS = {
+    errorcodes.INVALID_TEXT_REPRESENTATION: messages.NOT_WHOLE_NUMBER,
+    errorcodes.NUMERIC_VALUE_OUT_OF_RANGE: messages.TOO_LARGE,
+    errorcodes.INVALID_DATETIME_FORMAT: messages.NOT_DATE_TIME,
+    errorcodes.DATETIME_FIELD_OVERFLOW: messages.IMPOSSIBLE_DATE,
+}
+LINE_PROBLEMS = {
+    "missing data for column": messages.TOO_FEW_VALUES,
+    "extra data after last expected column": messages.TOO_MANY_VALUES,
+    "unterminated CSV quoted field": messages.UNCLOSED_QUOTE,
+    "unquoted carriage return found in data": messages.STRAY_LINE_BREAK,
+    "unquoted newline found in data": messages.STRAY_LINE_BREAK,
+}
+
+
+def translate_copy_error(error: BaseException, source: CopySource) -> UploadError | None:
+    """An UploadError for a fault in the file, or None when the fault is not the file's."""
+    if not isinstance(error, PgError) or not error.pgcode or error.pgcode[:2] not in ("22", "23"):
+        return None
+    diag = error.diag
+    primary = diag.message_primary or str(error)
+    match = CONTEXT.search(diag.context or "")
+    line = source.physical_line(int(match["line"])) if match else None
+    if line is None:
+        return UploadError(messages.unreadable(None, primary))
+    column, value = match["column"], match["value"]
+    if error.pgcode in VALUE_PROBLEMS and column:
+        problem = VALUE_PROBLEMS[error.pgcode]
+        if column == "date" and error.pgcode == errorcodes.INVALID_TEXT_REPRESENTATION:
+            problem = messages.NOT_DATE_TIME
+        return UploadError(messages.at_value(line, column, value, problem))
+    if error.pgcode == errorcodes.CHECK_VIOLATION and diag.constraint_name in messages.CONSTRAINT_MESSAGES:
+        column, problem = messages.CONSTRAINT_MESSAGES[diag.constraint_name]
+        value = _value_in_line(match["raw"], column, source)
+        return UploadError(messages.at_value(line, column, value, problem))
+    if error.pgcode == errorcodes.NOT_NULL_VIOLATION and diag.column_name:
+        return UploadError(messages.at_value(line, diag.column_name, None, messages.MISSING_VALUE))
+    if error.pgcode in (errorcodes.CHARACTER_NOT_IN_REPERTOIRE, errorcodes.UNTRANSLATABLE_CHARACTER):
+        found = BYTES.search(primary)
+        if found and found[1] == "0x00":
+            return UploadError(messages.at_line(line, messages.NUL_BYTE))
+        detail = f"bytes {found[1]}" if found else primary
+        return UploadError(messages.bad_encoding(line, source.format.encoding, detail))
+    for prefix, problem in LINE_PROBLEMS.items():
+        if primary.startswith(prefix):
+            return UploadError(messages.at_line(line, problem))
+    return UploadError(messages.unreadable(line, primary))
+
+
+def _value_in_line(raw: str | None, column: str, source: CopySource) -> str | None:
+    """The column's value in the line COPY quoted (it shows at most the first 100 bytes)."""
+    if raw is None or column not in source.format.columns:
+        return None
+    values = next(csv.reader([raw], delimiter=source.format.delimiter), [])
+    position = source.format.columns.index(column)
+    return values[position].strip() if position < len(values) else None

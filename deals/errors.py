@@ -1,0 +1,42 @@
+"""The error an upload ends with, and how every error reaches the client in the contract's shape."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from deals import messages
+
+logger = logging.getLogger(__name__)
+
+
+class UploadError(Exception):
+    """A problem with the upload itself: the client can fix it, the data loaded stays as it was."""
+
+    def __init__(self, desc: str, status_code: int = status.HTTP_400_BAD_REQUEST) -> None:
+        super().__init__(desc)
+        self.desc = desc
+        self.status_code = status_code
+
+
+def error_response(desc: str, status_code: int) -> Response:
+    return Response({"Status": "Error", "Desc": desc}, status=status_code)
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF's exception hook: `{"Status": "Error", "Desc": ...}` for every failure, never `{"detail"}`."""
+    if isinstance(exc, UploadError):
+        return error_response(exc.desc, exc.status_code)
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return error_response(messages.NOT_MULTIPART, status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.APIException):
+        response = error_response(str(exc.detail), exc.status_code)
+        if getattr(exc, "wait", None):
+            response["Retry-After"] = str(int(exc.wait))
+        return response
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.error("database unreachable: %s", str(exc).strip())
+        return error_response(messages.DATABASE_DOWN, status.HTTP_503_SERVICE_UNAVAILABLE)
+    logger.exception("unexpected error", exc_info=exc)
+    return error_response(messages.INTERNAL, status.HTTP_500_INTERNAL_SERVER_ERROR)

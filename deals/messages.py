@@ -1,0 +1,76 @@
+"""Every sentence the service says about a failed upload, in one place.
+
+Line-level messages follow the contract's form: `line N, column "c": "value" <what is wrong>`.
+"""
+
+from collections.abc import Iterable
+
+EXPECTED = "customer, item, total, quantity, date"
+
+NO_FILE = 'no file in the form field "deals"; send the CSV as multipart/form-data with -F deals=@deals.csv'
+TWO_FILES = 'send exactly one file in the form field "deals"; this request has several'
+EMPTY_FILE = "the file is empty; it needs a header line and at least one deal"
+NO_ROWS = "the file has a header but no deals"
+NOT_TEXT = "this is not a CSV text file (line 1 contains a NUL byte)"
+HEADER_TOO_LONG = "line 1 is over 1 MiB long; the first line must be the header: " + EXPECTED
+NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field "deals"'
+BUSY = "another upload is being loaded and did not finish in time; try again when it has finished"
+DATABASE_DOWN = "the database is unreachable; try again shortly"
+INTERNAL = "internal error; the data already loaded is unchanged"
+
+NOT_WHOLE_NUMBER = "is not a whole number"
+TOO_LARGE = "is too large"
+NOT_DATE_TIME = "is not a date and time (expected ISO 8601, like 2018-12-14 08:29:52)"
+IMPOSSIBLE_DATE = "is not a valid date and time"
+# Keyed by the CHECK constraint names in migrations_sql/0001_deal_storage.sql.
+CONSTRAINT_MESSAGES = {
+    "customer_not_blank": ("customer", "is empty"),
+    "customer_max_length": ("customer", "is longer than 255 characters"),
+    "item_not_blank": ("item", "is empty"),
+    "item_max_length": ("item", "is longer than 255 characters"),
+    "total_not_negative": ("total", "is negative; totals must be 0 or more"),
+    "quantity_positive": ("quantity", "is not a positive whole number"),
+}
+MISSING_VALUE = "is missing"
+TOO_FEW_VALUES = "has too few values (expected 5: " + EXPECTED + ")"
+TOO_MANY_VALUES = "has too many values (expected 5: " + EXPECTED + ")"
+UNCLOSED_QUOTE = "opens a quoted value that is never closed"
+STRAY_LINE_BREAK = "has a line break inside an unquoted value"
+NUL_BYTE = "contains a NUL byte (0x00); this is not a CSV text file"
+
+
+def bad_header(*, found: Iterable[str], expected: Iterable[str]) -> str:
+    found, expected = list(found), list(expected)
+    missing = [name for name in expected if name not in found]
+    unexpected = [name for name in found if name not in expected]
+    repeated = sorted({name for name in found if name in expected and found.count(name) > 1})
+    parts = [f"line 1: the header must name the columns {EXPECTED} (in any order)"]
+    if missing:
+        parts.append("missing: " + ", ".join(missing))
+    if unexpected:
+        parts.append("unexpected: " + ", ".join(f'"{name}"' for name in unexpected))
+    if repeated:
+        parts.append("repeated: " + ", ".join(repeated))
+    return "; ".join(parts)
+
+
+def at_value(line: int, column: str, value: str | None, problem: str) -> str:
+    shown = "the value" if value is None else f'"{value}"'
+    return f'line {line}, column "{column}": {shown} {problem}'
+
+
+def at_line(line: int, problem: str) -> str:
+    return f"line {line} {problem}"
+
+
+def bad_encoding(line: int, encoding: str, detail: str) -> str:
+    name = {"UTF8": "UTF-8", "WIN1251": "Windows-1251"}.get(encoding, encoding)
+    return f"line {line} is not valid {name} text ({detail}); save the file as UTF-8 or Windows-1251"
+
+
+def too_large(limit: int) -> str:
+    return f"the file is larger than the limit of {limit} bytes (DEALS_MAX_UPLOAD_BYTES)"
+
+
+def unreadable(line: int | None, detail: str) -> str:
+    return f"line {line}: {detail}" if line else f"the file could not be loaded: {detail}"
