@@ -57,13 +57,15 @@ def translate_copy_error(error: BaseException, source: CopySource) -> UploadErro
         value = _value_in_line(match["raw"], column, source)
         return UploadError(messages.at_value(line, column, value, problem))
     if error.pgcode == errorcodes.NOT_NULL_VIOLATION and diag.column_name:
-        return UploadError(messages.at_value(line, diag.column_name, None, messages.MISSING_VALUE))
+        return UploadError(messages.at_value(line, diag.column_name, None, messages.EMPTY_VALUE))
     if error.pgcode in (errorcodes.CHARACTER_NOT_IN_REPERTOIRE, errorcodes.UNTRANSLATABLE_CHARACTER):
         found = BYTES.search(primary)
         if found and found[1] == "0x00":
             return UploadError(messages.at_line(line, messages.NUL_BYTE))
         detail = f"bytes {found[1]}" if found else primary
         return UploadError(messages.bad_encoding(line, source.format.encoding, detail))
+    if primary.startswith("unterminated CSV quoted field") and source.open_quote_line:
+        return UploadError(messages.at_line(source.open_quote_line, messages.UNCLOSED_QUOTE))
     for prefix, problem in LINE_PROBLEMS.items():
         if primary.startswith(prefix):
             return UploadError(messages.at_line(line, problem))

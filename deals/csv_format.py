@@ -53,8 +53,6 @@ def detect_encoding(sample: bytes) -> str:
 
 def parse_header(line: bytes, encoding: str) -> CsvFormat:
     """Column order and delimiter from the header; names compared case-insensitively, trimmed."""
-    if b"\x00" in line:
-        raise UploadError(messages.NOT_TEXT)
     text = line.decode("cp1251" if encoding == "WIN1251" else "utf-8", errors="replace")
     text = text.removeprefix("\ufeff").rstrip("\r\n")
     candidates = []
@@ -82,6 +80,8 @@ class CopySource:
         self.bytes_read = 0
         self._lines_passed = 0  # physical lines fully consumed so far
         self._dropped = array("q")  # physical numbers (1-based) of dropped lines, ascending
+        self._quotes = 0  # quote characters seen so far; odd means inside a quoted value
+        self.open_quote_line = 0  # line of the last quote that opened a quoted value
         self.format = self._read_header()
 
     def _read_more(self, size: int) -> bytes:
@@ -112,7 +112,16 @@ class CopySource:
             self._dropped.append(self._lines_passed)
             start = end + 1
         self._pending = buffer[end + 1 :]
-        return parse_header(line, encoding)
+        nul = buffer.find(b"\x00")
+        try:
+            csv_format = parse_header(line, encoding)
+        except UploadError:
+            if nul >= 0:  # an image or a spreadsheet, not a CSV with a broken header
+                raise UploadError(messages.NOT_TEXT) from None
+            raise
+        if nul >= 0:  # COPY would only say "invalid byte sequence"; name the line now
+            raise UploadError(messages.at_line(buffer.count(b"\n", 0, nul) + 1, messages.NUL_BYTE))
+        return csv_format
 
     def read(self, size: int = CHUNK_BYTES) -> bytes:
         while True:
@@ -128,7 +137,23 @@ class CopySource:
             if chunk or self._eof:
                 return chunk
 
+    def _track_quotes(self, chunk: bytes) -> None:
+        """Remember where the last quoted value opened, so an unclosed one is reported where it starts.
+
+        The quote that opened the value still open is the last one with an odd running count.
+        """
+        count = chunk.count(b'"')
+        if not count:
+            return
+        position = chunk.rfind(b'"')
+        if (self._quotes + count) % 2 == 0 and count > 1:
+            position = chunk.rfind(b'"', 0, position)
+        if (self._quotes + count) % 2 == 1 or count > 1:
+            self.open_quote_line = self._lines_passed + chunk.count(b"\n", 0, position) + 1
+        self._quotes += count
+
     def _clean(self, chunk: bytes) -> bytes:
+        self._track_quotes(chunk)
         # A leading "\n" lets BLANK_LINE see a blank first line; it is removed again below.
         marked = b"\n" + chunk
         if BLANK_LINE.search(marked):

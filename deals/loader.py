@@ -116,8 +116,12 @@ def drop_stale_partitions() -> list[str]:
                 cursor.execute("SET LOCAL lock_timeout = %s", [f"{settings.DEALS_CLEANUP_LOCK_TIMEOUT_MS}ms"])
                 cursor.execute(compose_sql("partition_drop", partition=pgsql.Identifier(name)))
         except DatabaseError as error:
-            if pg_error(error).pgcode != errorcodes.LOCK_NOT_AVAILABLE:
-                raise
+            code = pg_error(error).pgcode
+            if code == errorcodes.UNDEFINED_TABLE:
+                continue  # a load that committed at the same time dropped it first
             kept.append(name)
-            logger.info("old partition %s is still being read; it will be dropped after the next load", name)
+            if code == errorcodes.LOCK_NOT_AVAILABLE:
+                logger.info("old partition %s is still being read; a later load drops it", name)
+            else:  # the upload has committed: report, do not fail it
+                logger.warning("could not drop old partition %s: %s", name, str(error).strip())
     return kept

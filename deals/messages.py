@@ -11,7 +11,9 @@ NO_FILE = 'no file in the form field "deals"; send the CSV as multipart/form-dat
 TWO_FILES = 'send exactly one file in the form field "deals"; this request has several'
 EMPTY_FILE = "the file is empty; it needs a header line and at least one deal"
 NO_ROWS = "the file has a header but no deals"
-NOT_TEXT = "this is not a CSV text file (line 1 contains a NUL byte)"
+NOT_TEXT = (
+    "this is not a CSV text file (it contains NUL bytes, as images and spreadsheets do); upload deals.csv as text"
+)
 HEADER_TOO_LONG = "line 1 is over 1 MiB long; the first line must be the header: " + EXPECTED
 NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field "deals"'
 BUSY = "another upload is being loaded and did not finish in time; try again when it has finished"
@@ -22,16 +24,18 @@ NOT_WHOLE_NUMBER = "is not a whole number"
 TOO_LARGE = "is too large"
 NOT_DATE_TIME = "is not a date and time (expected ISO 8601, like 2018-12-14 08:29:52)"
 IMPOSSIBLE_DATE = "is not a valid date and time"
+EMPTY_VALUE = "is empty"
+TOO_LONG = "is longer than 255 characters"
 # Keyed by the CHECK constraint names in migrations_sql/0001_deal_storage.sql.
 CONSTRAINT_MESSAGES = {
-    "customer_not_blank": ("customer", "is empty"),
-    "customer_max_length": ("customer", "is longer than 255 characters"),
-    "item_not_blank": ("item", "is empty"),
-    "item_max_length": ("item", "is longer than 255 characters"),
+    "customer_not_blank": ("customer", EMPTY_VALUE),
+    "customer_max_length": ("customer", TOO_LONG),
+    "item_not_blank": ("item", EMPTY_VALUE),
+    "item_max_length": ("item", TOO_LONG),
     "total_not_negative": ("total", "is negative; totals must be 0 or more"),
     "quantity_positive": ("quantity", "is not a positive whole number"),
+    "date_finite": ("date", NOT_DATE_TIME),
 }
-MISSING_VALUE = "is missing"
 TOO_FEW_VALUES = "has too few values (expected 5: " + EXPECTED + ")"
 TOO_MANY_VALUES = "has too many values (expected 5: " + EXPECTED + ")"
 UNCLOSED_QUOTE = "opens a quoted value that is never closed"
@@ -55,7 +59,9 @@ def bad_header(*, found: Iterable[str], expected: Iterable[str]) -> str:
 
 
 def at_value(line: int, column: str, value: str | None, problem: str) -> str:
-    shown = "the value" if value is None else f'"{value}"'
+    if value is not None and len(value) > 40:
+        value = value[:40] + "..."
+    shown = "the value" if not value or not value.strip() else f'"{value}"'
     return f'line {line}, column "{column}": {shown} {problem}'
 
 

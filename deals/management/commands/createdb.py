@@ -14,7 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         params = connections[options["database"]].get_connection_params()
-        name = params.pop("database")
+        params.pop("cursor_factory", None)
+        name = params["dbname"]
         params["dbname"] = "postgres"
         try:
             admin = psycopg2.connect(**params)

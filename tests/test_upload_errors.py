@@ -1,0 +1,215 @@
+"""Every bad upload gets the contract's error shape, the right code, a Desc naming line, column and
+value, and changes nothing: the previous report and the set of tables stay exactly as they were."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.conftest import HEADER, SAMPLE_ANSWER, post_csv, staging_tables
+
+pytestmark = pytest.mark.django_db
+
+H = (HEADER + "\n").encode()
+GOOD = b"ann,Opal,1,1,2018-12-14 08:29:52\n"
+EXPECTED = "customer, item, total, quantity, date"
+
+BAD_FILES = [
+    ("total not a number", H + b"bob,Ruby,12a,1,2018-01-01\n", 'line 2, column "total": "12a" is not a whole number'),
+    (
+        "total a fraction",
+        H + GOOD + b"bob,Ruby,12.5,1,2018-01-01\n",
+        'line 3, column "total": "12.5" is not a whole number',
+    ),
+    (
+        "total negative",
+        H + b"bob,Ruby,-5,1,2018-01-01\n",
+        'line 2, column "total": "-5" is negative; totals must be 0 or more',
+    ),
+    (
+        "total too large",
+        H + b"bob,Ruby,99999999999999999999,1,2018-01-01\n",
+        'line 2, column "total": "99999999999999999999" is too large',
+    ),
+    (
+        "quantity zero",
+        H + b"bob,Ruby,1,0,2018-01-01\n",
+        'line 2, column "quantity": "0" is not a positive whole number',
+    ),
+    (
+        "quantity negative",
+        H + b"bob,Ruby,1,-2,2018-01-01\n",
+        'line 2, column "quantity": "-2" is not a positive whole number',
+    ),
+    (
+        "quantity not a number",
+        H + b"bob,Ruby,1,two,2018-01-01\n",
+        'line 2, column "quantity": "two" is not a whole number',
+    ),
+    ("customer empty", H + b",Ruby,1,1,2018-01-01\n", 'line 2, column "customer": the value is empty'),
+    ("customer blank", H + b"   ,Ruby,1,1,2018-01-01\n", 'line 2, column "customer": the value is empty'),
+    ("item empty", H + b'bob,"",1,1,2018-01-01\n', 'line 2, column "item": the value is empty'),
+    ("total empty", H + b"bob,Ruby,,1,2018-01-01\n", 'line 2, column "total": the value is empty'),
+    (
+        "item too long",
+        H + b"bob," + b"x" * 256 + b",1,1,2018-01-01\n",
+        'line 2, column "item": "' + "x" * 40 + '..." is longer than 255 characters',
+    ),
+    (
+        "customer too long",
+        H + GOOD + b"y" * 300 + b",Ruby,1,1,2018-01-01\n",
+        'line 3, column "customer": "' + "y" * 40 + '..." is longer than 255 characters',
+    ),
+    (
+        "impossible date",
+        H + b"bob,Ruby,1,1,2018-02-30 10:00:00\n",
+        'line 2, column "date": "2018-02-30 10:00:00" is not a valid date and time',
+    ),
+    (
+        "not a date",
+        H + b"bob,Ruby,1,1,soon\n",
+        'line 2, column "date": "soon" is not a date and time (expected ISO 8601, like 2018-12-14 08:29:52)',
+    ),
+    (
+        "infinite date",
+        H + b"bob,Ruby,1,1,infinity\n",
+        'line 2, column "date": "infinity" is not a date and time (expected ISO 8601, like 2018-12-14 08:29:52)',
+    ),
+    ("short line", H + GOOD + b"bob,Ruby,1\n", f"line 3 has too few values (expected 5: {EXPECTED})"),
+    ("long line", H + b"bob,Ruby,1,1,2018-01-01,extra\n", f"line 2 has too many values (expected 5: {EXPECTED})"),
+    (
+        "unterminated quote",
+        H + GOOD + b'bob,"Ruby,1,1,2018-01-01\n' + GOOD,
+        "line 3 opens a quoted value that is never closed",
+    ),
+    (
+        "NUL byte",
+        H + GOOD + b"b\x00b,Ruby,1,1,2018-01-01\n",
+        "line 3 contains a NUL byte (0x00); this is not a CSV text file",
+    ),
+    (
+        "invalid UTF-8 in a UTF-8 file",
+        H + "ann,Рубин,1,1,2018-01-01\n".encode() + GOOD + b"bob,R\xffby,1,1,2018-01-01\n",
+        "line 4 is not valid UTF-8 text (bytes 0xff); save the file as UTF-8 or Windows-1251",
+    ),
+    (
+        "an image renamed to .csv",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+        "this is not a CSV text file (it contains NUL bytes, as images and spreadsheets do); upload deals.csv as text",
+    ),
+    ("empty file", b"", "the file is empty; it needs a header line and at least one deal"),
+    ("only blank lines", b"\n  \r\n\n", "the file is empty; it needs a header line and at least one deal"),
+    ("header only", H, "the file has a header but no deals"),
+    ("header and blank lines", H + b"\n \n\r\n", "the file has a header but no deals"),
+    (
+        "a column missing",
+        b"customer,item,total,date\n" + b"bob,Ruby,1,2018-01-01\n",
+        f"line 1: the header must name the columns {EXPECTED} (in any order); missing: quantity",
+    ),
+    (
+        "an unknown column",
+        b"customer,item,price,quantity,date\n" + GOOD,
+        f'line 1: the header must name the columns {EXPECTED} (in any order); missing: total; unexpected: "price"',
+    ),
+    (
+        "a repeated column",
+        b"customer,item,total,total,quantity,date\n" + GOOD,
+        f"line 1: the header must name the columns {EXPECTED} (in any order); repeated: total",
+    ),
+    (
+        "no header",
+        GOOD + GOOD,
+        f"line 1: the header must name the columns {EXPECTED} (in any order); "
+        'missing: customer, item, total, quantity, date; unexpected: "ann", "opal", "1", "1", "2018-12-14 08:29:52"',
+    ),
+    (
+        "error after blank lines names the physical line",
+        b"\n" + H + b"\n" + GOOD + b"\r\n  \n" + b"bob,Ruby,x,1,2018-01-01\n",
+        'line 7, column "total": "x" is not a whole number',
+    ),
+]
+
+
+@pytest.fixture
+def loaded(client, sample_csv):
+    assert post_csv(client, sample_csv).status_code == 200
+    return staging_tables()
+
+
+def assert_unchanged(client, tables_before):
+    assert client.get("/api/deals/").json() == {"response": SAMPLE_ANSWER}
+    assert staging_tables() == tables_before
+
+
+@pytest.mark.parametrize(("content", "desc"), [case[1:] for case in BAD_FILES], ids=[case[0] for case in BAD_FILES])
+def test_a_bad_file_is_refused_with_line_column_and_value(client, loaded, content, desc):
+    response = post_csv(client, content)
+    assert response.status_code == 400
+    assert response.json() == {"Status": "Error", "Desc": desc}
+    assert_unchanged(client, loaded)
+
+
+def test_a_request_without_the_deals_field_is_refused(client, loaded):
+    response = client.post("/api/deals/", {"note": "hello"}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["Desc"].startswith('no file in the form field "deals"')
+    assert_unchanged(client, loaded)
+
+
+def test_a_file_in_a_field_of_another_name_is_refused(client, loaded, sample_csv):
+    upload = SimpleUploadedFile("deals.csv", sample_csv, "text/csv")
+    response = client.post("/api/deals/", {"file": upload}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["Desc"].startswith('no file in the form field "deals"')
+    assert_unchanged(client, loaded)
+
+
+def test_two_files_are_refused(client, loaded, sample_csv):
+    files = [SimpleUploadedFile(f"deals{n}.csv", sample_csv, "text/csv") for n in (1, 2)]
+    response = client.post("/api/deals/", {"deals": files}, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == {
+        "Status": "Error",
+        "Desc": 'send exactly one file in the form field "deals"; this request has several',
+    }
+    assert_unchanged(client, loaded)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"deals": "x"}', "application/json"),
+        (b"customer,item", "text/csv"),
+        (b"deals=x", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_body_that_is_not_multipart_is_refused(client, loaded, body, content_type):
+    response = client.generic("POST", "/api/deals/", body, content_type=content_type)
+    assert response.status_code == 400
+    assert response.json() == {
+        "Status": "Error",
+        "Desc": 'the body must be multipart/form-data with the file in the field "deals"',
+    }
+    assert_unchanged(client, loaded)
+
+
+def test_a_broken_multipart_body_is_refused(client, loaded):
+    response = client.generic("POST", "/api/deals/", b"--x\r\nnonsense", content_type="multipart/form-data; boundary=x")
+    assert response.status_code == 400
+    assert response.json()["Status"] == "Error"
+    assert_unchanged(client, loaded)
+
+
+def test_a_declared_length_over_the_limit_is_refused_unread_with_413(client, loaded, settings, sample_csv):
+    settings.DEALS_MAX_UPLOAD_BYTES = 1000
+    response = post_csv(client, sample_csv)
+    assert response.status_code == 413
+    assert response.json() == {
+        "Status": "Error",
+        "Desc": "the file is larger than the limit of 1000 bytes (DEALS_MAX_UPLOAD_BYTES)",
+    }
+    assert_unchanged(client, loaded)
+
+
+def test_errors_never_use_drfs_detail_shape(client):
+    response = client.delete("/api/deals/")
+    assert response.status_code == 405
+    assert set(response.json()) == {"Status", "Desc"}
