@@ -22,7 +22,6 @@ CHUNK_BYTES = 1 << 20  # what each read hands to COPY
 MAX_LINE_BYTES = 4 << 20  # beyond this a "line" is passed on uncut, so memory stays bounded
 # A line holding nothing but spaces or tabs (and a CR), preceded by the end of the line before it.
 BLANK_LINE = re.compile(rb"(?<=\n)[ \t\r]*\n")
-VALID_NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,11 @@ class CsvFormat:
 
 
 def detect_encoding(sample: bytes) -> str:
-    """UTF-8 when there is a BOM or the sample holds valid UTF-8 text, else Windows-1251.
+    """UTF-8 when there is a BOM or the sample reads as UTF-8, else Windows-1251.
 
-    A sample with some valid multi-byte UTF-8 and a stray invalid byte stays UTF-8, so COPY
-    reports the bad byte with its line instead of the file loading as mojibake.
+    A sample that is mostly valid multi-byte UTF-8 with a few bad bytes stays UTF-8, so COPY
+    reports the bad bytes with their line instead of the file loading as mojibake; cp1251 text
+    (Cyrillic letters are bytes 0xC0-0xFF) is almost never valid UTF-8 for more than a letter.
     """
     if sample.startswith(BOM):
         return "UTF8"
@@ -46,9 +46,10 @@ def detect_encoding(sample: bytes) -> str:
     except UnicodeDecodeError as exc:
         if exc.reason == "unexpected end of data" and exc.end == len(sample):
             return "UTF8"  # the sample merely cut a character in two
-    if VALID_NON_ASCII.search(sample.decode("utf-8", errors="replace")):
-        return "UTF8"
-    return "WIN1251"
+    text = sample.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid_non_ascii = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
+    return "UTF8" if valid_non_ascii > 2 * invalid else "WIN1251"
 
 
 def parse_header(line: bytes, encoding: str) -> CsvFormat:
