@@ -55,4 +55,4 @@ class DealsView(APIView):
         if upload.size > limit:
             raise UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         result = deals_load(file=upload)
-        return Response({"Status": "OK", "rows": result.rows})
+        return Response({"Status": "OK", "rows": result.rows, "dataset": result.load_id})

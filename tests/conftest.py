@@ -69,6 +69,17 @@ def report(client: APIClient) -> list[dict]:
     return response.json()["response"]
 
 
+def psql_session(*, autocommit: bool = False):
+    """A second session on the test database, as an analyst's psql would be."""
+    import psycopg2
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    session = psycopg2.connect(**params)
+    session.autocommit = autocommit  # pg_stat_activity is a snapshot per transaction
+    return session
+
+
 def staging_tables() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%%' AND relkind = 'r'")

@@ -5,15 +5,14 @@ import io
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
-import psycopg2
 import pytest
 from django.db import connection
 
 from deals.errors import UploadError
 from deals.loader import deals_load
-from tests.conftest import csv_of, post_csv, report, staging_tables
+from tests.conftest import csv_of, post_csv, psql_session, report, staging_tables
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset")]
 
@@ -21,16 +20,8 @@ OLD = csv_of(("old", "Ruby", 10), ("old2", "Ruby", 5))
 NEW = csv_of(("new", "Opal", 99), ("new2", "Opal", 1), ("new3", "Jade", 1))
 
 
-@contextmanager
-def psql() -> Iterator[psycopg2.extensions.connection]:
-    """A second session on the test database, as an analyst's psql would be."""
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    session = psycopg2.connect(**params)
-    try:
-        yield session
-    finally:
-        session.close()
+def psql():
+    return closing(psql_session())
 
 
 def query(session, sql: str, timeout_ms: int = 2000):

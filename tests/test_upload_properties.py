@@ -3,7 +3,6 @@ plain Python reading of the contract gives; any corruption of one loads or fails
 
 import csv
 import io
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import post_csv, report
+from tests.reference import reference_report
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset")]
 
@@ -18,24 +18,6 @@ COLUMNS = ["customer", "item", "total", "quantity", "date"]
 # Letters a Russian Excel can save (cp1251), plus the characters that make CSV quoting matter.
 ALPHABET = "abcXYZ_01 Жжёлпр,;\"'"
 names = st.text(alphabet=ALPHABET, min_size=1, max_size=10).map(str.strip).filter(bool)
-
-
-def reference_report(deals: list[tuple]) -> list[dict]:
-    """The contract, read literally: top five by spend (ties by name), gems shared within the five."""
-    spent: dict[str, int] = defaultdict(int)
-    bought: dict[str, set[str]] = defaultdict(set)
-    for customer, item, total, _quantity, _date in deals:
-        spent[customer] += total
-        bought[customer].add(item)
-    top = sorted(spent, key=lambda customer: (-spent[customer], customer))[:5]
-    return [
-        {
-            "username": customer,
-            "spent_money": spent[customer],
-            "gems": sorted(gem for gem in bought[customer] if sum(gem in bought[other] for other in top) >= 2),
-        }
-        for customer in top
-    ]
 
 
 @st.composite
