@@ -16,3 +16,7 @@ keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# gunicorn's control socket defaults to one shared path per user ($HOME/.gunicorn/gunicorn.ctl), so
+# several servers on one machine (tests, a container without a writable HOME) would fight over it.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
