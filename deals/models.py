@@ -60,3 +60,7 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"upload {self.pk} ({self.file_name}): {self.status}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        return None if self.duration is None else self.duration.total_seconds()

@@ -40,7 +40,7 @@ class ReportSerializer(serializers.Serializer):
 
 class UploadSerializer(serializers.ModelSerializer):
     duration_seconds = serializers.FloatField(
-        source="duration.total_seconds", allow_null=True, read_only=True, help_text="finished_at - started_at."
+        allow_null=True, read_only=True, help_text="finished_at - started_at; null while running."
     )
 
     class Meta:
