@@ -51,8 +51,10 @@ class Progress:
     def rows_text(self) -> str:
         if self.phase == PUBLISHING:
             return "COPY done"  # its final count arrives with the load's result
+        if not self.rows:
+            return ""  # COPY has not reported yet (it is polled twice a second)
         seconds = time.monotonic() - self.started
-        rate = f", {tqdm.format_sizeof(self.rows / seconds)} rows/s" if self.rows and seconds > 0 else ""
+        rate = f", {tqdm.format_sizeof(self.rows / seconds)} rows/s" if seconds > 0 else ""
         return f"{self.rows:,} rows{rate}"
 
     def phase_changed(self) -> None: ...
@@ -104,12 +106,16 @@ class LineProgress(Progress):
             self._write(self._line(now - self.started))
 
     def _line(self, seconds: float) -> str:
+        if self.phase == COPYING:
+            return f"copying: {self.rows_text()}"
+        if self.phase == PUBLISHING:
+            return f"publishing: {tqdm.format_interval(seconds)} since the start"
         done = size(self.bytes_read)
         if self.total:
             done += f" of {size(self.total)} ({self.bytes_read / self.total:.0%})"
         rate = self.bytes_read / seconds if seconds > 0 else 0
-        text = f"{self.phase}: {done}, {size(rate)}/s, {self.rows_text()}"
-        if self.total and rate and self.phase == READING:
+        text = ", ".join(filter(None, [f"reading: {done}", f"{size(rate)}/s", self.rows_text()]))
+        if self.total and rate:
             text += f", ETA {tqdm.format_interval((self.total - self.bytes_read) / rate)}"
         return text
 

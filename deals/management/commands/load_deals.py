@@ -7,6 +7,7 @@ from contextlib import ExitStack
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from rest_framework import status
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from deals.errors import client_error
 from deals.progress import BarProgress, CopyRowCounter, LineProgress, ProgressReader
@@ -58,6 +59,7 @@ class Command(BaseCommand):
     def _with_progress(self, file, name: str, size: int | None, stack: ExitStack) -> ProgressReader:
         if sys.stderr.isatty():
             progress = BarProgress(total=size, name=name, stream=sys.stderr)
+            stack.enter_context(logging_redirect_tqdm())  # log lines print above the bar, not through it
         else:
             progress = LineProgress(total=size, write=self.stdout.write)
         stack.callback(progress.close)
