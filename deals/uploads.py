@@ -35,9 +35,14 @@ class DigestingReader:
         self._sha256 = hashlib.sha256()
         self.bytes_read = 0
         self.at_end = False
+        self.read_error: BaseException | None = None
 
     def read(self, size: int = -1) -> bytes:
-        data = self._file.read(size)
+        try:
+            data = self._file.read(size)
+        except BaseException as error:
+            self.read_error = error
+            raise
         if not data and size != 0:
             self.at_end = True
         self._sha256.update(data)
@@ -77,16 +82,21 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
     reader = DigestingReader(file)
     try:
         result = deals_load(file=reader)
-    except Exception as exc:
-        if isinstance(exc, UploadError):
+    except BaseException as exc:
+        # psycopg2 replaces an exception raised while COPY pulls the file with its own
+        # QueryCanceled; the reader kept the original.
+        cause = reader.read_error or exc
+        if isinstance(cause, Exception):
+            error = client_error(cause)
+        else:  # Ctrl-C in load_deals (KeyboardInterrupt) or SystemExit: the load rolled back
+            error = UploadError(messages.INTERRUPTED, status.HTTP_503_SERVICE_UNAVAILABLE)
+        if isinstance(cause, UploadError):
             reader.drain()
         size = reader.bytes_read if reader.at_end else size
-        _record_failure(upload.pk, client_error(exc), size=size, sha256=reader.hexdigest(), started=started, name=name)
-        raise
-    except BaseException:  # Ctrl-C in load_deals, or the worker shutting down: the load rolled back
-        error = UploadError(messages.INTERRUPTED, status.HTTP_503_SERVICE_UNAVAILABLE)
-        _record_failure(upload.pk, error, size=size, sha256=None, started=started, name=name)
-        raise
+        _record_failure(upload.pk, error, size=size, sha256=reader.hexdigest(), started=started, name=name)
+        if cause is exc:
+            raise
+        raise cause from None
     outcome = UploadOutcome(
         upload_id=upload.pk,
         load_id=result.load_id,

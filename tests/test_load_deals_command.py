@@ -5,16 +5,21 @@ import json
 import os
 import pty
 import re
+import signal
 import struct
 import subprocess
 import sys
 import termios
+import time
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import override_settings
 
+from deals import messages
 from deals.models import Upload
 from tests.conftest import DATA, SAMPLE_ANSWER, csv_of, database_url, post_csv, report
 
@@ -22,6 +27,14 @@ pytestmark = pytest.mark.django_db
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE = DATA / "deals.csv"
 BAD = csv_of(("alice", "Ruby", 10), ("bob", "Ruby", "12a"))
+
+
+@pytest.fixture(scope="module")
+def many_csv(tmp_path_factory) -> Path:
+    """400,000 deals: long enough that COPY is seen running (its row count is polled twice a second)."""
+    path = tmp_path_factory.mktemp("data") / "many.csv"
+    path.write_bytes(csv_of(*[(f"c{n % 1000}", "Opal", n) for n in range(400_000)]))
+    return path
 
 
 def load(*args, **options) -> str:
@@ -70,6 +83,15 @@ def test_a_bad_file_fails_with_exactly_the_apis_error_and_changes_nothing(client
     assert Upload.objects.filter(file_name="bad.csv", status="failed", error=api_desc).exists()
 
 
+@override_settings(DEALS_MAX_UPLOAD_BYTES=1000)
+def test_a_file_over_the_limit_is_refused_unread_as_by_the_api():
+    with pytest.raises(CommandError) as failure:
+        load(str(SAMPLE))
+    assert str(failure.value) == messages.too_large(1000)
+    upload = Upload.objects.get()
+    assert (upload.status, upload.size_bytes, upload.sha256) == ("failed", SAMPLE.stat().st_size, None)
+
+
 def test_a_missing_file_is_a_command_error():
     with pytest.raises(CommandError) as failure:
         load("/no/such/deals.csv")
@@ -101,10 +123,37 @@ def test_a_failure_exits_non_zero_with_the_error_and_no_traceback(empty_dataset)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_on_a_terminal_progress_is_a_bar_with_bytes_rate_and_rows(client, empty_dataset, tmp_path):
-    # Big enough that COPY's row count (polled twice a second) is seen while it runs.
-    path = tmp_path / "many.csv"
-    path.write_bytes(csv_of(*[(f"c{n % 1000}", "Opal", n) for n in range(400_000)]))
+def test_ctrl_c_during_the_load_exits_130_records_the_interruption_and_changes_nothing(
+    client, empty_dataset, many_csv, sample_csv
+):
+    post_csv(client, sample_csv)
+    path = many_csv
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SECRET_KEY": "test-only-secret"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "load_deals", str(path)], cwd=PROJECT, env=env, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not Upload.objects.filter(file_name="many.csv").exists() or not copy_running():
+        assert time.monotonic() < deadline and process.poll() is None, "the load never started its COPY"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.decode().splitlines()[-1] == f"CommandError: {messages.INTERRUPTED}"
+    upload = Upload.objects.get(file_name="many.csv")
+    assert (upload.status, upload.error) == ("failed", messages.INTERRUPTED)
+    assert report(client) == SAMPLE_ANSWER
+
+
+def copy_running() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_progress_copy")
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_terminal_progress_is_a_bar_with_bytes_rate_and_rows(client, empty_dataset, many_csv):
+    path = many_csv
     controller, terminal = pty.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SECRET_KEY": "test-only-secret"}

@@ -15,5 +15,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL(sql=read_sql("customer_totals"), reverse_sql="DROP VIEW IF EXISTS customer_totals"),
         migrations.RunSQL(sql=read_sql("gem_sales"), reverse_sql="DROP VIEW IF EXISTS gem_sales"),
-        migrations.RunSQL(sql=read_sql("0003_column_comments", folder="migrations_sql"), reverse_sql=""),
+        migrations.RunSQL(
+            sql=read_sql("0003_column_comments", folder="migrations_sql"), reverse_sql=migrations.RunSQL.noop
+        ),
     ]

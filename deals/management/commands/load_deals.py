@@ -9,7 +9,9 @@ from django.db import connection
 from rest_framework import status
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from deals import messages
 from deals.errors import client_error
+from deals.interruption import interruptible
 from deals.progress import BarProgress, CopyRowCounter, LineProgress, ProgressReader
 from deals.uploads import upload_record
 
@@ -33,8 +35,11 @@ class Command(BaseCommand):
             file, name, size = self._open(path, stack)
             if verbosity >= 1 and not no_progress:
                 file = self._with_progress(file, name, size, stack)
+            file = stack.enter_context(interruptible(file))
             try:
                 outcome = upload_record(file=file, name=name, size=size)
+            except KeyboardInterrupt:
+                raise CommandError(messages.INTERRUPTED, returncode=130) from None
             except Exception as exc:
                 error = client_error(exc)
                 if error.status_code == status.HTTP_500_INTERNAL_SERVER_ERROR:
