@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files: no CDN
     "django_pgviews",
     "deals",
 ]
@@ -72,6 +74,11 @@ DATABASES = {
 }
 # Loads commit explicitly in the loader; a request-wide transaction would hide that.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Seconds to wait for PostgreSQL to accept a connection, so /healthz answers 503 instead of hanging.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+
+# Redis, when configured (e.g. redis://127.0.0.1:6379/0); /healthz reports it, but it is not fatal.
+REDIS_URL = os.environ.get("REDIS_URL", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
@@ -89,6 +96,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 DEALS_MAX_UPLOAD_BYTES = env_int("DEALS_MAX_UPLOAD_BYTES", 2 * 1024**3)
 # How long an upload waits for another one in progress before it is refused with 409.
 DEALS_LOAD_WAIT_SECONDS = env_int("DEALS_LOAD_WAIT_SECONDS", 600)
+# Upload attempts per page of GET /api/uploads/ (a client may ask for up to 500 with ?page_size=).
+DEALS_UPLOADS_PAGE_SIZE = env_int("DEALS_UPLOADS_PAGE_SIZE", 20)
 # How long dropping an old dataset may wait for a reader (a psql session) before it is retried later.
 DEALS_CLEANUP_LOCK_TIMEOUT_MS = env_int("DEALS_CLEANUP_LOCK_TIMEOUT_MS", 200)
 
@@ -102,6 +111,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "deals.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# OpenAPI schema at /api/schema/, Swagger UI at /api/docs/ with its files from
+# drf-spectacular-sidecar, so the docs work without reaching any other host.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "deals-report API",
+    "DESCRIPTION": "Upload a deals.csv; read the five biggest spenders and the gems they share.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,  # a separate request component, so the upload is a binary file
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise fetch a validity badge from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # django-pgviews-redux: compare the stored view SQL with ours on migrate, rebuild only if changed.

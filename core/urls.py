@@ -1,10 +1,21 @@
-"""Top-level routes: the API root at /, the deals API under /api/."""
+"""Top-level routes: the API root at /, the deals API under /api/, its schema and docs, /healthz."""
 
+from django.conf import settings
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from deals.health import healthz
 from deals.views import ApiRootView
 
 urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("api/", include("deals.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("healthz", healthz, name="healthz"),
 ]
+if settings.DEBUG:
+    # `make run` (gunicorn, DEBUG on) serves the browsable API's and Swagger UI's files itself;
+    # with DEBUG off this adds nothing and a static file server (whitenoise) must serve them.
+    urlpatterns += staticfiles_urlpatterns()

@@ -1,6 +1,26 @@
 from django.apps import AppConfig
+from django.db import connections
 
 
 class DealsConfig(AppConfig):
     name = "deals"
     verbose_name = "Deals report"
+
+    def ready(self) -> None:
+        from django_pgviews.signals import view_synced
+
+        from deals.models import TopCustomer
+
+        view_synced.connect(describe_top_customers, sender=TopCustomer, dispatch_uid="deals.describe_top_customers")
+
+
+def describe_top_customers(sender, using: str, **kwargs) -> None:
+    """COMMENT ON the report's materialized view, each time django-pgviews has (re)created or checked it.
+
+    pgviews builds the view on post_migrate, after every migration has run, and rebuilds it (DROP +
+    CREATE, which loses comments) when its SQL changes, so a migration cannot own these comments.
+    """
+    from deals.sql import read_sql
+
+    with connections[using].cursor() as cursor:
+        cursor.execute(read_sql("top_customers_comments"))

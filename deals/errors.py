@@ -24,6 +24,15 @@ def error_response(desc: str, status_code: int) -> Response:
     return Response({"Status": "Error", "Desc": desc}, status=status_code)
 
 
+def client_error(exc: BaseException) -> UploadError:
+    """What a client is told about `exc`: the upload's own error, or the contract's 503 or 500."""
+    if isinstance(exc, UploadError):
+        return exc
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return UploadError(messages.DATABASE_DOWN, status.HTTP_503_SERVICE_UNAVAILABLE)
+    return UploadError(messages.INTERNAL, status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's exception hook: `{"Status": "Error", "Desc": ...}` for every failure, never `{"detail"}`."""
     if isinstance(exc, UploadError):
@@ -35,8 +44,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         if getattr(exc, "wait", None):
             response["Retry-After"] = str(int(exc.wait))
         return response
-    if isinstance(exc, (OperationalError, InterfaceError)):
+    error = client_error(exc)
+    if error.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
         logger.error("database unreachable: %s", str(exc).strip())
-        return error_response(messages.DATABASE_DOWN, status.HTTP_503_SERVICE_UNAVAILABLE)
-    logger.exception("unexpected error", exc_info=exc)
-    return error_response(messages.INTERNAL, status.HTTP_500_INTERNAL_SERVER_ERROR)
+    else:
+        logger.exception("unexpected error", exc_info=exc)
+    return error_response(error.desc, error.status_code)

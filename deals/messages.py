@@ -80,3 +80,6 @@ def too_large(limit: int) -> str:
 
 def unreadable(line: int | None, detail: str) -> str:
     return f"line {line}: {detail}" if line else f"the file could not be loaded: {detail}"
+
+
+INTERRUPTED = "the upload was interrupted; the data already loaded is unchanged"

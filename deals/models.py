@@ -6,6 +6,8 @@ with the unique index on username that REFRESH ... CONCURRENTLY needs.
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Now
 from django_pgviews import view as pg
 
 from deals.sql import read_sql
@@ -24,3 +26,41 @@ class TopCustomer(pg.ReadOnlyMaterializedView):
         managed = False
         db_table = "top_customers"
         ordering = ["rank"]
+
+
+class Upload(models.Model):
+    """One upload attempt (API or `manage.py load_deals`), written by deals.uploads.
+
+    Managed by Django so that test flushes and dumpdata know the table, but its DDL (checks,
+    comments, the generated duration) is migrations_sql/0002_uploads.sql: the migration runs that
+    SQL and only tells Django's state what it created.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        LOADED = "loaded"
+        FAILED = "failed"
+
+    file_name = models.TextField(blank=True, default="")
+    size_bytes = models.BigIntegerField(null=True)
+    sha256 = models.TextField(null=True)  # noqa: DJ001 (NULL: refused unread, no hash; never "")
+    rows_loaded = models.BigIntegerField(null=True)
+    load_id = models.BigIntegerField(null=True, unique=True)
+    status = models.TextField(choices=Status.choices, default=Status.RUNNING)
+    error = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField(db_default=Now())
+    finished_at = models.DateTimeField(null=True)
+    duration = models.GeneratedField(
+        expression=F("finished_at") - F("started_at"), output_field=models.DurationField(), db_persist=True
+    )
+
+    class Meta:
+        db_table = "uploads"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"upload {self.pk} ({self.file_name}): {self.status}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        return None if self.duration is None else self.duration.total_seconds()

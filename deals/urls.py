@@ -1,7 +1,8 @@
 from django.urls import path
 
-from deals.views import DealsView
+from deals.views import DealsView, UploadsView
 
 urlpatterns = [
     path("deals/", DealsView.as_view(), name="deals"),
+    path("uploads/", UploadsView.as_view(), name="uploads"),
 ]

@@ -1,23 +1,36 @@
 """HTTP in, one service or selector call, HTTP out. Nothing here knows how loading works."""
 
+from typing import NoReturn
+
 from django.conf import settings
-from rest_framework import serializers, status
+from rest_framework import generics, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from deals import messages
+from deals import api_docs, messages
 from deals.errors import UploadError
-from deals.loader import deals_load
-from deals.report import top_customers
+from deals.report import top_customers_with_upload
+from deals.serializers import EntrySerializer, UploadInputSerializer, UploadSerializer
+from deals.uploads import upload_history, upload_record, upload_refused
 
 
+@api_docs.not_an_endpoint
 class ApiRootView(APIView):
     """The deals-report API: upload a deals.csv, read the top five customers."""
 
     def get(self, request):
-        return Response({"deals": reverse("deals", request=request)})
+        return Response(
+            {
+                "deals": reverse("deals", request=request),
+                "uploads": reverse("uploads", request=request),
+                "schema": reverse("schema", request=request),
+                "docs": reverse("docs", request=request),
+                "health": reverse("healthz", request=request),
+            }
+        )
 
 
 class DealsView(APIView):
@@ -25,34 +38,55 @@ class DealsView(APIView):
 
     parser_classes = [MultiPartParser]
 
-    class InputSerializer(serializers.Serializer):
-        deals = serializers.FileField(help_text="deals.csv: customer,item,total,quantity,date")
-
-    class EntrySerializer(serializers.Serializer):
-        username = serializers.CharField()
-        spent_money = serializers.IntegerField()
-        gems = serializers.ListField(child=serializers.CharField())
-
     def get_serializer(self, *args, **kwargs):
         # The browsable API builds its upload form from this.
-        return self.InputSerializer(*args, **kwargs)
+        return UploadInputSerializer(*args, **kwargs)
 
+    @api_docs.deals_get
     def get(self, request):
-        entries = self.EntrySerializer(top_customers(), many=True).data
-        return Response({"response": entries})
+        report, upload_id = top_customers_with_upload()
+        response = Response({"response": EntrySerializer(report, many=True).data})
+        if upload_id is not None:
+            response["X-Upload-Id"] = str(upload_id)
+        return response
 
+    @api_docs.deals_post
     def post(self, request):
         limit = settings.DEALS_MAX_UPLOAD_BYTES
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if declared.isdigit() and int(declared) > limit:
-            raise UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+            refuse(UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE), size=int(declared))
         files = request.FILES.getlist("deals")
         if not files:
-            raise UploadError(messages.NO_FILE)
+            refuse(UploadError(messages.NO_FILE))
         if len(files) > 1:
-            raise UploadError(messages.TWO_FILES)
+            refuse(UploadError(messages.TWO_FILES), name=", ".join(f.name for f in files))
         upload = files[0]
-        if upload.size > limit:
-            raise UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        result = deals_load(file=upload)
-        return Response({"Status": "OK", "rows": result.rows, "dataset": result.load_id})
+        outcome = upload_record(file=upload, name=upload.name, size=upload.size)
+        return Response({"Status": "OK", "rows": outcome.rows, "upload": outcome.upload_id, "dataset": outcome.load_id})
+
+
+def refuse(error: UploadError, *, name: str = "", size: int | None = None) -> NoReturn:
+    """Record an upload turned away before its file was read, then answer with the error."""
+    upload_refused(name=name, size=size, error=error)
+    raise error
+
+
+class UploadsPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def get_page_size(self, request):
+        self.page_size = settings.DEALS_UPLOADS_PAGE_SIZE  # read per request, so tests can override it
+        return super().get_page_size(request)
+
+
+@api_docs.uploads_list
+class UploadsView(generics.ListAPIView):
+    """Every upload attempt, newest first: file, size, SHA-256, rows, outcome and timing."""
+
+    serializer_class = UploadSerializer
+    pagination_class = UploadsPagination
+
+    def get_queryset(self):
+        return upload_history()

@@ -1,0 +1,51 @@
+"""What the OpenAPI schema says about each endpoint beyond what DRF can infer: the multipart
+request, every answer and the error shapes with examples. Kept apart so the views stay short.
+"""
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+
+from deals import messages
+from deals.serializers import ErrorSerializer, ReportSerializer, UploadInputSerializer, UploadOkSerializer
+
+
+def error(name: str, description: str, desc_example: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        ErrorSerializer,
+        description=description,
+        examples=[OpenApiExample(name, value={"Status": "Error", "Desc": desc_example})],
+    )
+
+
+SERVICE_DOWN = error("database down", "The database is unreachable.", messages.DATABASE_DOWN)
+
+deals_get = extend_schema(
+    tags=["deals"],
+    summary="The top-five report",
+    description="The five customers who spent the most and, for each, the gems they share with the others of "
+    "the five. The `X-Upload-Id` header names the upload (GET /api/uploads/) the report reflects.",
+    responses={200: ReportSerializer, 503: SERVICE_DOWN},
+)
+
+deals_post = extend_schema(
+    tags=["deals"],
+    summary="Replace the dataset with a deals.csv",
+    description="Multipart form with the file in the field `deals`. Either the whole file becomes the dataset "
+    "or nothing changes.",
+    request={"multipart/form-data": UploadInputSerializer},
+    responses={
+        200: UploadOkSerializer,
+        400: error(
+            "bad value",
+            "The request or the file is not acceptable; nothing changed.",
+            messages.at_value(2, "total", "12a", messages.NOT_WHOLE_NUMBER),
+        ),
+        409: error("busy", "Another upload held the load for longer than DEALS_LOAD_WAIT_SECONDS.", messages.BUSY),
+        413: error("too large", "The file is over DEALS_MAX_UPLOAD_BYTES.", messages.too_large(2147483648)),
+        503: SERVICE_DOWN,
+    },
+)
+
+# The root only links to the endpoints; the schema documents them, not the index.
+not_an_endpoint = extend_schema(exclude=True)
+
+uploads_list = extend_schema(tags=["uploads"], summary="Upload history, newest first")

@@ -1,0 +1,45 @@
+"""GET /healthz: is the service able to answer? PostgreSQL decides; Redis is only reported.
+
+A plain Django view (no DRF negotiation): orchestrators call it every few seconds.
+"""
+
+import redis
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.http import JsonResponse
+
+REDIS_TIMEOUT_SECONDS = 0.5
+
+
+def database_answers(alias: str = DEFAULT_DB_ALIAS) -> bool:
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        return False
+
+
+def redis_state(url: str) -> str:
+    if not url:
+        return "not configured"
+    client = redis.Redis.from_url(
+        url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+    )
+    try:
+        client.ping()
+        return "ok"
+    except redis.RedisError:
+        return "unreachable"
+    finally:
+        client.close()
+
+
+def healthz(request) -> JsonResponse:
+    database_ok = database_answers()
+    body = {
+        "status": "ok" if database_ok else "unavailable",
+        "database": "ok" if database_ok else "unreachable",
+        "redis": redis_state(settings.REDIS_URL),
+    }
+    return JsonResponse(body, status=200 if database_ok else 503)

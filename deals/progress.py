@@ -1,0 +1,170 @@
+"""Progress of a load for `manage.py load_deals`: a bar on a terminal, plain lines otherwise.
+
+Bytes are counted as the loader reads the file: that gives the rate and, when the size is known,
+the ETA. Rows are not guessed from bytes: COPY's own count is read from pg_stat_progress_copy by a
+side thread on a connection of its own, which also sees when COPY has ended and the load is
+publishing (attach, refresh of the report, commit).
+"""
+
+import threading
+import time
+from typing import BinaryIO, TextIO
+
+import psycopg2
+from tqdm import tqdm
+
+from deals.sql import read_sql
+
+READING, COPYING, PUBLISHING = "reading", "copying", "publishing"
+
+
+class Progress:
+    """What is known about a running load; subclasses decide how to show it. Thread-safe."""
+
+    def __init__(self, *, total: int | None) -> None:
+        self.total = total
+        self.bytes_read = 0
+        self.rows = 0
+        self.phase = READING
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+
+    def read(self, count: int) -> None:
+        with self._lock:
+            self.bytes_read += count
+            if count == 0 and self.phase == READING:
+                self.phase = COPYING
+                self.phase_changed()
+            self.refresh()
+
+    def copy_rows(self, rows: int | None) -> None:
+        """COPY's count so far; None once COPY has ended (pg_stat_progress_copy has no row)."""
+        with self._lock:
+            if rows is None:
+                if self.rows and self.phase != PUBLISHING:
+                    self.phase = PUBLISHING
+                    self.phase_changed()
+            else:
+                self.rows = max(self.rows, rows)
+            self.refresh()
+
+    def rows_text(self) -> str:
+        if self.phase == PUBLISHING:
+            return "COPY done"  # its final count arrives with the load's result
+        if not self.rows:
+            return ""  # COPY has not reported yet (it is polled twice a second)
+        seconds = time.monotonic() - self.started
+        rate = f", {tqdm.format_sizeof(self.rows / seconds)} rows/s" if seconds > 0 else ""
+        return f"{self.rows:,} rows{rate}"
+
+    def phase_changed(self) -> None: ...
+
+    def refresh(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class BarProgress(Progress):
+    """tqdm's bar in bytes (rate, ETA) with COPY's row count and the phase beside it."""
+
+    def __init__(self, *, total: int | None, name: str, stream: TextIO) -> None:
+        super().__init__(total=total)
+        self._bar = tqdm(total=total, desc=name, unit="B", unit_scale=True, unit_divisor=1024, file=stream)
+
+    def phase_changed(self) -> None:
+        self._bar.set_description_str(self.phase, refresh=False)
+
+    def refresh(self) -> None:
+        self._bar.set_postfix_str(self.rows_text(), refresh=False)
+        self._bar.update(self.bytes_read - self._bar.n)  # redraws at most every 0.1 s
+        if self.phase != READING:
+            self._bar.refresh()
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+class LineProgress(Progress):
+    """A plain line every `interval` seconds and at each phase, for logs and pipes."""
+
+    def __init__(self, *, total: int | None, write, interval: float = 5.0) -> None:
+        super().__init__(total=total)
+        self._write = write
+        self._interval = interval
+        self._last = self.started
+
+    def phase_changed(self) -> None:
+        if self.phase == COPYING:
+            self._write(f"read all {size(self.bytes_read)}; COPY is storing the last rows")
+        else:
+            self._write("COPY done; publishing the new dataset (attach, refresh the report, commit)")
+
+    def refresh(self) -> None:
+        now = time.monotonic()
+        if now - self._last >= self._interval:
+            self._last = now
+            self._write(self._line(now - self.started))
+
+    def _line(self, seconds: float) -> str:
+        if self.phase == COPYING:
+            return f"copying: {self.rows_text()}"
+        if self.phase == PUBLISHING:
+            return f"publishing: {tqdm.format_interval(seconds)} since the start"
+        done = size(self.bytes_read)
+        if self.total:
+            done += f" of {size(self.total)} ({self.bytes_read / self.total:.0%})"
+        rate = self.bytes_read / seconds if seconds > 0 else 0
+        text = ", ".join(filter(None, [f"reading: {done}", f"{size(rate)}/s", self.rows_text()]))
+        if self.total and rate:
+            text += f", ETA {tqdm.format_interval((self.total - self.bytes_read) / rate)}"
+        return text
+
+
+def size(count: float) -> str:
+    return tqdm.format_sizeof(count, "B", 1024).replace("kB", "KiB").replace("MB", "MiB").replace("GB", "GiB")
+
+
+class ProgressReader:
+    """Passes the file through unchanged, telling `progress` how far the loader has read."""
+
+    def __init__(self, file: BinaryIO, progress: Progress) -> None:
+        self._file = file
+        self._progress = progress
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(size)
+        self._progress.read(len(data))
+        return data
+
+
+class CopyRowCounter(threading.Thread):
+    """Polls COPY's row count in backend `pid` every `interval` seconds, on its own connection."""
+
+    def __init__(self, *, pid: int, connect_params: dict, progress: Progress, interval: float = 0.5) -> None:
+        super().__init__(name="copy-row-counter", daemon=True)
+        self._pid = pid
+        self._connect_params = connect_params
+        self._progress = progress
+        self._interval = interval
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            connection = psycopg2.connect(**self._connect_params)
+        except psycopg2.Error:
+            return  # then the display shows bytes only; the load itself is unaffected
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                while not self._stopped.wait(self._interval):
+                    cursor.execute(read_sql("copy_progress"), {"pid": self._pid})
+                    row = cursor.fetchone()
+                    self._progress.copy_rows(row[0] if row else None)
+        except psycopg2.Error:
+            pass
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()

@@ -1,0 +1,61 @@
+"""The JSON shapes of the API: what the views read and write, and what the schema documents."""
+
+from rest_framework import serializers
+
+from deals.models import Upload
+
+
+class UploadInputSerializer(serializers.Serializer):
+    deals = serializers.FileField(
+        help_text="deals.csv: columns customer, item, total, quantity, date (any order; UTF-8 or "
+        "Windows-1251; comma or semicolon)."
+    )
+
+
+class UploadOkSerializer(serializers.Serializer):
+    Status = serializers.ChoiceField(choices=["OK"])
+    rows = serializers.IntegerField(help_text="Deals loaded.")
+    upload = serializers.IntegerField(help_text="Id of this attempt in GET /api/uploads/.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    Status = serializers.ChoiceField(choices=["Error"])
+    Desc = serializers.CharField(
+        help_text="What is wrong, naming the line, column and value when one line is at fault."
+    )
+
+
+class EntrySerializer(serializers.Serializer):
+    username = serializers.CharField()
+    spent_money = serializers.IntegerField(help_text="Sum of total over all the customer's deals.")
+    gems = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Gems bought by this customer and at least one other of the five, in code-point order.",
+    )
+
+
+class ReportSerializer(serializers.Serializer):
+    response = EntrySerializer(many=True, help_text="At most five, by spent_money descending, ties by username.")
+
+
+class UploadSerializer(serializers.ModelSerializer):
+    duration_seconds = serializers.FloatField(
+        allow_null=True, read_only=True, help_text="finished_at - started_at; null while running."
+    )
+
+    class Meta:
+        model = Upload
+        fields = [
+            "id",
+            "file_name",
+            "size_bytes",
+            "sha256",
+            "rows_loaded",
+            "load_id",
+            "status",
+            "error",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,178 @@
+"""Upload history: every attempt to replace the dataset, recorded around the loader.
+
+`upload_record` is the one entry point of the API's POST and of `manage.py load_deals`. It writes
+the attempt's row *before* the load, in its own autocommitted statement, and the outcome *after*
+it, so a load that rolls back still leaves its record. The file's size and SHA-256 are computed as
+the loader streams it (each byte is read once, memory stays flat).
+"""
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models.functions import Now
+from rest_framework import status
+
+from deals import messages
+from deals.errors import UploadError, client_error
+from deals.loader import deals_load
+from deals.models import Upload
+
+logger = logging.getLogger(__name__)
+DRAIN_BYTES = 1 << 20
+
+
+class DigestingReader:
+    """A file-like `read()` that counts and hashes whatever passes through it."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+        self._sha256 = hashlib.sha256()
+        self.bytes_read = 0
+        self.at_end = False
+        self.read_error: BaseException | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self._file.read(size)
+        except BaseException as error:
+            self.read_error = error
+            raise
+        if not data and size != 0:
+            self.at_end = True
+        self._sha256.update(data)
+        self.bytes_read += len(data)
+        return data
+
+    def drain(self) -> None:
+        """Read what the loader left (it stops at a bad line), so size and hash describe the whole file."""
+        while not self.at_end:
+            self.read(DRAIN_BYTES)
+
+    def hexdigest(self) -> str | None:
+        return self._sha256.hexdigest() if self.at_end else None
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    upload_id: int
+    load_id: int
+    rows: int
+    bytes_read: int
+    sha256: str
+
+
+def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> UploadOutcome:
+    """Load `file` as the new dataset through deals_load, recording the attempt; raise UploadError.
+
+    `size`, when known beforehand, lets a file over DEALS_MAX_UPLOAD_BYTES be refused unread.
+    """
+    started = time.monotonic()
+    upload = Upload.objects.create(file_name=name, size_bytes=size)
+    limit = settings.DEALS_MAX_UPLOAD_BYTES
+    if size is not None and size > limit:
+        error = UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        _record_failure(upload.pk, error, size=size, sha256=None, started=started, name=name)
+        raise error
+    reader = DigestingReader(file)
+    try:
+        result = deals_load(file=reader)
+    except BaseException as exc:
+        # psycopg2 replaces an exception raised while COPY pulls the file with its own
+        # QueryCanceled; the reader kept the original.
+        cause = reader.read_error or exc
+        if isinstance(cause, Exception):
+            error = client_error(cause)
+        else:  # Ctrl-C in load_deals (KeyboardInterrupt) or SystemExit: the load rolled back
+            error = UploadError(messages.INTERRUPTED, status.HTTP_503_SERVICE_UNAVAILABLE)
+        if isinstance(cause, UploadError):
+            reader.drain()
+        size = reader.bytes_read if reader.at_end else size
+        _record_failure(upload.pk, error, size=size, sha256=reader.hexdigest(), started=started, name=name)
+        if cause is exc:
+            raise
+        raise cause from None
+    outcome = UploadOutcome(
+        upload_id=upload.pk,
+        load_id=result.load_id,
+        rows=result.rows,
+        bytes_read=reader.bytes_read,
+        sha256=reader.hexdigest() or "",
+    )
+    _record(
+        upload.pk,
+        status=Upload.Status.LOADED,
+        size_bytes=outcome.bytes_read,
+        sha256=outcome.sha256,
+        rows_loaded=outcome.rows,
+        load_id=outcome.load_id,
+    )
+    _log(
+        logging.INFO,
+        upload=upload.pk,
+        outcome="loaded",
+        file=name,
+        bytes=outcome.bytes_read,
+        rows=outcome.rows,
+        load=outcome.load_id,
+        duration_ms=_ms_since(started),
+        sha256=outcome.sha256,
+    )
+    return outcome
+
+
+def upload_refused(*, name: str, size: int | None, error: UploadError) -> None:
+    """Record an attempt refused before its file could be read (no file, several, or too large)."""
+    upload = Upload.objects.create(file_name=name, size_bytes=size)
+    _record_failure(upload.pk, error, size=size, sha256=None, started=time.monotonic(), name=name)
+
+
+def upload_history():
+    """Every attempt, newest first (a queryset, so callers paginate it)."""
+    return Upload.objects.order_by("-id")
+
+
+def _record_failure(
+    upload_id: int, error: UploadError, *, size: int | None, sha256: str | None, started: float, name: str
+) -> None:
+    _record(upload_id, status=Upload.Status.FAILED, error=error.desc, size_bytes=size, sha256=sha256)
+    level = logging.ERROR if error.status_code >= 500 else logging.WARNING
+    _log(
+        level,
+        upload=upload_id,
+        outcome="failed",
+        status=error.status_code,
+        file=name,
+        bytes=size,
+        duration_ms=_ms_since(started),
+        error=error.desc,
+    )
+
+
+def _record(upload_id: int, **outcome) -> None:
+    """Write the outcome in its own statement; a database that has gone away only costs the record."""
+    try:
+        Upload.objects.filter(pk=upload_id).update(finished_at=Now(), **outcome)
+    except DatabaseError as exc:
+        _log(logging.ERROR, upload=upload_id, outcome="unrecorded", error=str(exc).strip())
+
+
+def _ms_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+def _log(level: int, **fields) -> None:
+    """One line of key=value pairs (logfmt), easy to grep and to parse."""
+    logger.log(level, " ".join(f"{key}={_logfmt_value(value)}" for key, value in fields.items()))
+
+
+def _logfmt_value(value) -> str:
+    text = "" if value is None else str(value)
+    if text and not any(c in text for c in ' "=\\') and text.isprintable():
+        return text
+    return json.dumps(text, ensure_ascii=False)

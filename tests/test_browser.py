@@ -1,0 +1,92 @@
+"""A person with a web browser: upload through the browsable API's form, read the report, open the docs.
+
+Real headless Chromium (Debian's package at /usr/bin/chromium, which .ci/run installs) driven by
+Playwright against a live server. Nothing is downloaded: no `playwright install`.
+"""
+
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.conftest import DATA
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TIMEOUT_MS = 30_000
+
+
+@contextmanager
+def browser_page(server_url: str):
+    """A page in a fresh Chromium that refuses (and remembers in `.elsewhere`) requests to other hosts.
+
+    Playwright's sync API runs an event loop in this thread while it is open, and Django refuses
+    database calls under a running loop; so the browser lives only inside the test's `with`, and
+    fixtures that touch the database run before and after it.
+    """
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does")
+    own_host = urlparse(server_url).netloc
+    elsewhere = []
+
+    def only_our_server(route):
+        if urlparse(route.request.url).netloc == own_host:
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(base_url=server_url)
+            context.set_default_timeout(TIMEOUT_MS)
+            context.route("**/*", only_our_server)
+            page = context.new_page()
+            page.elsewhere = elsewhere
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_through_the_html_form_then_read_the_report(live_server, empty_dataset):
+    with browser_page(live_server.url) as page:
+        upload_and_read_the_report(page)
+
+
+def upload_and_read_the_report(page) -> None:
+    page.goto("/api/deals/")
+    form = page.locator("#post-object-form form")
+    file_input = form.locator('input[type="file"][name="deals"]')
+    file_input.set_input_files(DATA / "deals.csv")
+    form.get_by_role("button", name="POST").click()
+    page.wait_for_load_state()
+    response = page.locator(".response-info").inner_text()
+    assert "HTTP 200 OK" in response
+    assert '"Status": "OK"' in response
+    assert '"rows": 767' in response
+
+    page.goto("/api/deals/")
+    report = page.locator(".response-info").inner_text()
+    assert '"username": "resplendent"' in report
+    assert '"spent_money": 451731' in report
+    assert page.elsewhere == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_swagger_ui_renders_both_endpoints_without_other_hosts(live_server):
+    with browser_page(live_server.url) as page:
+        read_the_docs(page)
+
+
+def read_the_docs(page) -> None:
+    page.goto("/api/docs/")
+    paths = page.locator(".opblock-summary-path")
+    paths.first.wait_for()
+    shown = {(p.get_attribute("data-path") or p.inner_text()).strip() for p in paths.all()}
+    assert {"/api/deals/", "/api/uploads/"} <= shown
+    assert page.locator(".opblock-post .opblock-summary-path").first.inner_text().strip() == "/api/deals/"
+    assert page.elsewhere == []

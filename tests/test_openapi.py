@@ -1,0 +1,79 @@
+"""The OpenAPI schema and the Swagger UI: valid, complete for both endpoints, and served offline."""
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+from django.contrib.staticfiles import finders
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schema(client) -> dict:
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_is_valid_openapi():
+    validate_schema(SchemaGenerator().get_schema(request=None, public=True))
+
+
+def test_the_served_schema_is_valid_openapi(schema):
+    validate_schema(schema)
+    assert set(schema["paths"]) == {"/api/deals/", "/api/uploads/"}
+
+
+def resolve(schema: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def test_the_upload_is_a_multipart_file_in_the_field_deals(schema):
+    body = schema["paths"]["/api/deals/"]["post"]["requestBody"]
+    assert body["required"] is True
+    assert list(body["content"]) == ["multipart/form-data"]
+    form = resolve(schema, body["content"]["multipart/form-data"]["schema"])
+    assert form["properties"]["deals"] == {**form["properties"]["deals"], "type": "string", "format": "binary"}
+    assert form["required"] == ["deals"]
+
+
+def json_schema_of(schema: dict, operation: dict, status: str) -> dict:
+    return resolve(schema, operation["responses"][status]["content"]["application/json"]["schema"])
+
+
+def test_every_upload_answer_and_error_shape_is_documented(schema):
+    post = schema["paths"]["/api/deals/"]["post"]
+    assert set(post["responses"]) == {"200", "400", "409", "413", "503"}
+    assert set(json_schema_of(schema, post, "200")["properties"]) == {"Status", "rows", "upload"}
+    for status in ("400", "409", "413", "503"):
+        error = json_schema_of(schema, post, status)
+        assert set(error["properties"]) == {"Status", "Desc"}
+        [example] = post["responses"][status]["content"]["application/json"]["examples"].values()
+        assert example["value"]["Status"] == "Error"
+
+
+def test_the_report_shape_is_documented(schema):
+    get = schema["paths"]["/api/deals/"]["get"]
+    report = json_schema_of(schema, get, "200")
+    entry = resolve(schema, report["properties"]["response"]["items"])
+    assert set(entry["properties"]) == {"username", "spent_money", "gems"}
+    assert entry["properties"]["gems"]["items"]["type"] == "string"
+    assert set(json_schema_of(schema, get, "503")["properties"]) == {"Status", "Desc"}
+
+
+def test_the_docs_page_loads_nothing_from_another_host(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html) + re.findall(r"https?://[^\s\"'<>]+", html)
+    assert any(url.endswith("swagger-ui-bundle.js") for url in urls)
+    assert '"validatorUrl": null' in html  # no badge fetched from validator.swagger.io
+    for url in urls:
+        assert not urlparse(url).netloc, f"the docs reference another host: {url}"
+        if url.startswith("/static/"):
+            assert finders.find(url.removeprefix("/static/")), f"{url} is not among our static files"
