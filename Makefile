@@ -27,9 +27,10 @@ run: install  ## create the database if needed, migrate, serve on $PORT with gun
 test: install  ## the whole test suite, against the PostgreSQL and Redis in the environment
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret} $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install  ## ruff lint and format check
+lint: install  ## ruff lint and format check, hadolint on the Dockerfile
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
 
 format: install  ## apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Right after SecurityMiddleware: static files are answered before any other work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
 
@@ -88,6 +90,12 @@ USE_I18N = False
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic (run when the image is built) adds gzip copies that whitenoise serves. Not the
+    # Manifest variant: it fails every HTML page wherever collectstatic has not run (tests, a checkout).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # Uploads: anything above this many bytes is spooled to a temporary file on disk, never
 # held in memory (Django's default is 2.5 MB; we say it explicitly because it matters).
