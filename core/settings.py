@@ -100,6 +100,8 @@ STORAGES = {
 # Uploads: anything above this many bytes is spooled to a temporary file on disk, never
 # held in memory (Django's default is 2.5 MB; we say it explicitly because it matters).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# When set, POST /api/deals/ needs `Authorization: Token <this value>` (401 otherwise); unset, uploads are open.
+DEALS_UPLOAD_TOKEN = os.environ.get("DEALS_UPLOAD_TOKEN", "")
 # The largest upload accepted, in bytes (the contract's DEALS_MAX_UPLOAD_BYTES, 2 GiB by default).
 DEALS_MAX_UPLOAD_BYTES = env_int("DEALS_MAX_UPLOAD_BYTES", 2 * 1024**3)
 # How long an upload waits for another one in progress before it is refused with 409.

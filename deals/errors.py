@@ -43,6 +43,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         response = error_response(str(exc.detail), exc.status_code)
         if getattr(exc, "wait", None):
             response["Retry-After"] = str(int(exc.wait))
+        if getattr(exc, "auth_header", None):
+            response["WWW-Authenticate"] = exc.auth_header
         return response
     error = client_error(exc)
     if error.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:

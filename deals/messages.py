@@ -16,6 +16,7 @@ NOT_TEXT = (
 )
 HEADER_TOO_LONG = "line 1 is over 1 MiB long; the first line must be the header: " + EXPECTED
 NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field "deals"'
+TOKEN_REQUIRED = 'uploads need the header "Authorization: Token <DEALS_UPLOAD_TOKEN>"; it is missing or wrong'  # noqa: S105
 BUSY = "another upload is being loaded and did not finish in time; try again when it has finished"
 DATABASE_DOWN = "the database is unreachable; try again shortly"
 INTERNAL = "internal error; the data already loaded is unchanged"

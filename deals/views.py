@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from deals import api_docs, messages
 from deals.errors import UploadError
+from deals.permissions import TokenChallenge, UploadToken
 from deals.report import top_customers_with_upload
 from deals.serializers import EntrySerializer, UploadInputSerializer, UploadSerializer
 from deals.uploads import upload_history, upload_record, upload_refused
@@ -37,6 +38,8 @@ class DealsView(APIView):
     """POST a deals.csv (multipart field `deals`) to replace the dataset; GET the top five."""
 
     parser_classes = [MultiPartParser]
+    authentication_classes = [TokenChallenge]
+    permission_classes = [UploadToken]
 
     def get_serializer(self, *args, **kwargs):
         # The browsable API builds its upload form from this.

@@ -1,0 +1,47 @@
+"""Optional protection of uploads: one shared token from the environment, reading stays open."""
+
+import hmac
+import logging
+
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from deals import messages
+
+logger = logging.getLogger(__name__)
+_open_uploads_logged = False
+
+
+class TokenChallenge(BaseAuthentication):
+    """Identifies nobody; it only tells DRF to answer 401 with `WWW-Authenticate: Token`, not 403."""
+
+    def authenticate(self, request):
+        return None
+
+    def authenticate_header(self, request) -> str:
+        return "Token"
+
+
+class UploadToken(BasePermission):
+    """Writes need `Authorization: Token <DEALS_UPLOAD_TOKEN>` when that setting is set."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        token = settings.DEALS_UPLOAD_TOKEN
+        if not token:
+            _log_open_uploads_once()
+            return True
+        scheme, _, given = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() == "token" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return True
+        raise exceptions.NotAuthenticated(messages.TOKEN_REQUIRED)
+
+
+def _log_open_uploads_once() -> None:
+    global _open_uploads_logged
+    if not _open_uploads_logged:
+        _open_uploads_logged = True
+        logger.warning("uploads are open to anyone: set DEALS_UPLOAD_TOKEN to require a token")

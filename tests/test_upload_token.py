@@ -1,0 +1,54 @@
+"""DEALS_UPLOAD_TOKEN: when set, only a POST with `Authorization: Token <value>` may replace the data."""
+
+import pytest
+
+from tests.conftest import SAMPLE_ANSWER, csv_of, post_csv, report
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def token(settings, client, sample_csv):
+    assert post_csv(client, sample_csv).status_code == 200
+    settings.DEALS_UPLOAD_TOKEN = "s3cret"
+    return "s3cret"
+
+
+def test_a_post_without_the_token_is_refused_with_401_and_changes_nothing(client, token):
+    response = post_csv(client, csv_of(("mallory", "Ruby", 10**9)))
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {
+        "Status": "Error",
+        "Desc": 'uploads need the header "Authorization: Token <DEALS_UPLOAD_TOKEN>"; it is missing or wrong',
+    }
+    assert report(client) == SAMPLE_ANSWER
+
+
+def test_a_post_with_a_wrong_token_is_refused(client, token):
+    client.credentials(HTTP_AUTHORIZATION="Token guess")
+    assert post_csv(client, csv_of(("mallory", "Ruby", 1))).status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert post_csv(client, csv_of(("mallory", "Ruby", 1))).status_code == 401
+    assert report(client) == SAMPLE_ANSWER
+
+
+def test_a_post_with_the_token_loads(client, token):
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert post_csv(client, csv_of(("alice", "Ruby", 1))).status_code == 200
+    assert report(client) == [{"username": "alice", "spent_money": 1, "gems": []}]
+
+
+def test_reading_the_report_needs_no_token(client, token):
+    assert client.get("/api/deals/").status_code == 200
+
+
+def test_without_a_token_configured_uploads_are_open_and_that_is_logged(client, settings, caplog):
+    settings.DEALS_UPLOAD_TOKEN = ""
+    import deals.permissions
+
+    deals.permissions._open_uploads_logged = False
+    assert post_csv(client, csv_of(("alice", "Ruby", 1))).status_code == 200
+    assert post_csv(client, csv_of(("bob", "Ruby", 1))).status_code == 200
+    warnings = [r for r in caplog.records if "uploads are open" in r.getMessage()]
+    assert len(warnings) == 1
