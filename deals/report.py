@@ -1,11 +1,52 @@
-"""The top-five report: the selector behind GET /api/deals/."""
+"""The top-five report: the selectors behind GET /api/deals/.
 
-from deals.models import TopCustomer
+The load does the work once (the materialized view top_customers); a GET only reads the dataset's
+version, and the report with its version when the rendered body is not cached
+(deals/report_cache.py).
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection
+from psycopg2 import sql as pgsql
+from rest_framework.renderers import JSONRenderer
+
+from deals.sql import compose_sql, read_sql
+
+NO_DATASET = "none"  # the version before the first upload, whose report is always empty
 
 
-def top_customers() -> list[dict]:
-    """The contract's entries, best spender first; the view has done all the work at load time."""
-    return [
-        {"username": row.username, "spent_money": row.spent_money, "gems": list(row.gems)}
-        for row in TopCustomer.objects.order_by("rank")
+@dataclass(frozen=True)
+class RenderedReport:
+    version: str
+    body: bytes  # the JSON that GET /api/deals/ sends, exactly
+
+
+def version_name(live_load: int | None, published_us: int | None) -> str:
+    """The version as a token: `<load>-<publish time in µs>`, unique even across recreated databases."""
+    return NO_DATASET if live_load is None else f"{live_load}-{published_us}"
+
+
+def dataset_version() -> str:
+    """The live dataset's version: the one read that every GET makes, a primary-key lookup."""
+    with connection.cursor() as cursor:
+        cursor.execute(read_sql("dataset_version"))
+        return version_name(*cursor.fetchone())
+
+
+def report_render() -> RenderedReport:
+    """The report and the version it belongs to, read in one snapshot and rendered to JSON once.
+
+    The version may be newer than one read a moment earlier: a load may have committed between.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(compose_sql("report_snapshot", dataset_version=pgsql.SQL(read_sql("dataset_version"))))
+        rows = cursor.fetchall()
+    live_load, published_us = rows[0][:2]
+    entries = [
+        {"username": username, "spent_money": spent_money, "gems": gems}
+        for _, _, username, spent_money, gems in rows
+        if username is not None
     ]
+    body = JSONRenderer().render({"response": entries})
+    return RenderedReport(version=version_name(live_load, published_us), body=body)

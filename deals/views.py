@@ -1,6 +1,9 @@
 """HTTP in, one service or selector call, HTTP out. Nothing here knows how loading works."""
 
+import json
+
 from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -10,7 +13,7 @@ from rest_framework.views import APIView
 from deals import messages
 from deals.errors import UploadError
 from deals.loader import deals_load
-from deals.report import top_customers
+from deals.report_cache import report_answer
 
 
 class ApiRootView(APIView):
@@ -29,6 +32,8 @@ class DealsView(APIView):
         deals = serializers.FileField(help_text="deals.csv: customer,item,total,quantity,date")
 
     class EntrySerializer(serializers.Serializer):
+        """The shape of each report entry (for the schema); the JSON itself is rendered by deals.report."""
+
         username = serializers.CharField()
         spent_money = serializers.IntegerField()
         gems = serializers.ListField(child=serializers.CharField())
@@ -38,8 +43,16 @@ class DealsView(APIView):
         return self.InputSerializer(*args, **kwargs)
 
     def get(self, request):
-        entries = self.EntrySerializer(top_customers(), many=True).data
-        return Response({"response": entries})
+        if request.accepted_renderer.format != "json":  # a browser: the page with the upload form
+            return Response(json.loads(report_answer().body))
+        answer = report_answer(if_none_match=request.headers.get("If-None-Match"))
+        if answer.body is None:
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(answer.body, content_type="application/json")
+        response["ETag"] = answer.etag
+        response["Cache-Control"] = "no-cache"  # clients may keep it, but must revalidate (cheap: 304)
+        return response
 
     def post(self, request):
         limit = settings.DEALS_MAX_UPLOAD_BYTES

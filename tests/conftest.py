@@ -1,5 +1,6 @@
 """Shared fixtures: an API client, CSV builders, and a clean dataset for tests that commit."""
 
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,25 @@ def staging_tables() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%%' AND relkind = 'r'")
         return sorted(name for (name,) in cursor.fetchall())
+
+
+def reference_report(deals: list[tuple[str, str, int]]) -> list[dict]:
+    """The contract's report, computed the obvious way in Python: what the SQL must agree with."""
+    spent: dict[str, int] = defaultdict(int)
+    bought: dict[str, set[str]] = defaultdict(set)
+    for customer, item, total in deals:
+        spent[customer] += total
+        bought[customer].add(item)
+    top = sorted(spent, key=lambda customer: (-spent[customer], customer))[:5]
+    buyers_in_top = defaultdict(int)
+    for customer in top:
+        for item in bought[customer]:
+            buyers_in_top[item] += 1
+    return [
+        {
+            "username": customer,
+            "spent_money": spent[customer],
+            "gems": sorted(item for item in bought[customer] if buyers_in_top[item] >= 2),
+        }
+        for customer in top
+    ]
