@@ -232,6 +232,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--upload-rows", type=int, default=1_000_000, help="0 skips the upload measurement")
+    parser.add_argument("--cache", choices=["both", "redis", "memory"], default="both")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1/deals"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
@@ -241,6 +242,7 @@ def main() -> None:
         "Redis": {"REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": prefix},
         "memory (no REDIS_URL)": {"REDIS_URL": ""},
     }
+    configs = {name: env for name, env in configs.items() if args.cache in ("both", name.split()[0].lower())}
     lines = throughput(args, configs)
     if args.upload_rows:
         lines += ["", *during_upload(args, configs["Redis"])]

@@ -191,3 +191,20 @@ def test_a_browser_gets_the_same_report_on_the_page_with_the_upload_form(client)
     assert page["Content-Type"].startswith("text/html")
     assert "alice" in page.content.decode()
     assert 'name="deals"' in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_connection_that_died_between_requests_is_replaced(client, empty_dataset):
+    post_csv(client, ALICE)
+    assert report(client) == ALICE_REPORT
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        other.autocommit = True
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+    finally:
+        other.close()
+    assert report(client) == ALICE_REPORT
