@@ -26,6 +26,7 @@ import uuid
 from pathlib import Path
 
 import psycopg2
+import redis
 
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -148,11 +149,17 @@ def measure(server: Server, database_url: str, path: str, *, seconds: int, conne
     return result
 
 
+def ratio(runs: dict[str, list[dict]], endpoint: str, baseline: str) -> float:
+    """Median over rounds of the endpoint's req/s over the baseline's in the same round."""
+    pairs = zip(runs[endpoint], runs[baseline], strict=True)
+    return statistics.median(mine["rps"] / base["rps"] for mine, base in pairs)
+
+
 def throughput(args, configs: dict[str, dict]) -> list[str]:
     lines = [
-        "| cache | endpoint | req/s (median) | p50 ms | p99 ms | CPU µs/req gunicorn + PostgreSQL "
-        "| req/s ratio vs trivial-drf | vs trivial-django |",
-        "|---|---|---|---|---|---|---|---|",
+        "| cache | endpoint | req/s | p50 ms | p99 ms | CPU µs/req: gunicorn + PostgreSQL "
+        "| req/s ÷ trivial-drf | req/s ÷ trivial-django | CPU of trivial-drf ÷ CPU of this |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, env in configs.items():
         server = Server(env)
@@ -167,20 +174,16 @@ def throughput(args, configs: dict[str, dict]) -> list[str]:
                     print(f"{name} round {round_number + 1} {endpoint}: {runs[endpoint][-1]}", file=sys.stderr)
         finally:
             server.stop()
-        median = {
-            endpoint: {key: statistics.median(run[key] for run in results) for key in results[0]}
-            for endpoint, results in runs.items()
-        }
-        for endpoint, m in median.items():
-            ratios = [
-                statistics.median(
-                    mine["rps"] / base["rps"] for mine, base in zip(runs[endpoint], runs[baseline], strict=True)
-                )
-                for baseline in ("trivial-drf", "trivial-django")
-            ]
+        for run in (run for results in runs.values() for run in results):
+            run["total_cpu_us"] = run["cpu_us"] + run["db_cpu_us"]
+
+        for endpoint, results in runs.items():
+            m = {key: statistics.median(run[key] for run in results) for key in results[0]}
+            trivial_cpu = statistics.median(run["total_cpu_us"] for run in runs["trivial-drf"])
             lines.append(
                 f"| {name} | `{ENDPOINTS[endpoint]}` | {m['rps']:.0f} | {m['p50']:.2f} | {m['p99']:.2f} "
-                f"| {m['cpu_us']:.0f} + {m['db_cpu_us']:.0f} | {ratios[0]:.2f} | {ratios[1]:.2f} |"
+                f"| {m['cpu_us']:.0f} + {m['db_cpu_us']:.0f} | {ratio(runs, endpoint, 'trivial-drf'):.2f} "
+                f"| {ratio(runs, endpoint, 'trivial-django'):.2f} | {trivial_cpu / m['total_cpu_us']:.2f} |"
             )
     return lines
 
@@ -243,9 +246,14 @@ def main() -> None:
         "memory (no REDIS_URL)": {"REDIS_URL": ""},
     }
     configs = {name: env for name, env in configs.items() if args.cache in ("both", name.split()[0].lower())}
-    lines = throughput(args, configs)
-    if args.upload_rows:
-        lines += ["", *during_upload(args, configs["Redis"])]
+    try:
+        lines = throughput(args, configs)
+        if args.upload_rows:
+            lines += ["", *during_upload(args, {"REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": prefix})]
+    finally:
+        client = redis.Redis.from_url(args.redis_url)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
     print("\n".join(lines))
 
 

@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
+
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -56,11 +58,12 @@ class Gunicorn:
     def __init__(self, *, database_url: str, log_path: Path, redis_url: str = "", workers: int = 2, threads: int = 2):
         self.port = free_port()
         self.log_path = log_path
+        self.cache_prefix = f"test-{uuid.uuid4().hex[:12]}"  # no entries shared with other runs
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
-            "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}",  # no entries shared with other runs
+            "CACHE_KEY_PREFIX": self.cache_prefix,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
             "WEB_CONCURRENCY": str(workers),
@@ -128,6 +131,14 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def delete_cache_entries(redis_url: str, prefix: str) -> None:
+    """Remove what a test wrote to a shared Redis under its own key prefix."""
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 class RedisServer:

@@ -13,7 +13,7 @@ from django.db import connection
 
 from deals.report_cache import RETRY_SECONDS
 from tests.conftest import csv_of, reference_report
-from tests.live_server import Gunicorn, RedisServer, database_url
+from tests.live_server import Gunicorn, RedisServer, database_url, delete_cache_entries
 
 pytestmark = pytest.mark.server
 
@@ -45,6 +45,7 @@ def server(test_database_url, tmp_path_factory):
     )
     yield gunicorn
     gunicorn.stop()
+    delete_cache_entries(REDIS_URL, gunicorn.cache_prefix)
 
 
 def concurrent_gets(server: Gunicorn, pool: ThreadPoolExecutor) -> list:
@@ -134,14 +135,14 @@ def test_the_etag_names_the_dataset_and_a_current_copy_gets_304(server, empty_da
     assert after.headers["etag"] != etag
 
 
-def redis_keys(redis: RedisServer) -> int:
-    return int(redis.command("DBSIZE")[1:])
+def redis_keys(redis_server: RedisServer) -> int:
+    return int(redis_server.command("DBSIZE")[1:])
 
 
 def test_gets_stay_correct_while_redis_is_down(test_database_url, tmp_path, empty_dataset):
     rng = random.Random(7)
-    redis = RedisServer()
-    server = Gunicorn(database_url=test_database_url, redis_url=redis.url, log_path=tmp_path / "log")
+    redis_server = RedisServer()
+    server = Gunicorn(database_url=test_database_url, redis_url=redis_server.url, log_path=tmp_path / "log")
     try:
         with ThreadPoolExecutor(CLIENTS) as pool:
 
@@ -152,23 +153,26 @@ def test_gets_stay_correct_while_redis_is_down(test_database_url, tmp_path, empt
                 assert [answer.json() for answer in concurrent_gets(server, pool)] == [expected] * CLIENTS
 
             upload_and_check()
-            assert redis_keys(redis) == 1, "the report was not cached in Redis"
-            redis.command("FLUSHALL")
+            assert redis_keys(redis_server) == 1, "the report was not cached in Redis"
+            redis_server.command("FLUSHALL")
             upload_and_check()
 
-            redis.stop()
+            redis_server.stop()
             for _ in range(5):
                 upload_and_check()
             assert server.alive()
             warnings = server.log().count("report cache unavailable")
             assert 1 <= warnings <= 2, f"expected one warning per worker for the outage, got {warnings}"
 
-            redis = RedisServer(port=redis.port)
+            redis_server = RedisServer(port=redis_server.port)
             time.sleep(RETRY_SECONDS + 0.5)
-            upload_and_check()
-            assert redis_keys(redis) == 1, "the cache was not used again once Redis was back"
+            for _ in range(5):  # until a worker that saw the outage serves a new version
+                upload_and_check()
+                if "report cache available again" in server.log():
+                    break
             assert "report cache available again" in server.log()
+            assert redis_keys(redis_server) >= 1, "the cache was not used again once Redis was back"
             assert server.log().count("report cache unavailable") == warnings
     finally:
         server.stop()
-        redis.stop()
+        redis_server.stop()

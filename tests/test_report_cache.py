@@ -6,13 +6,12 @@ import os
 import uuid
 
 import pytest
-import redis
 from django.core.cache import cache
 from django.db import connection
 
 from deals import report_cache
 from tests.conftest import SAMPLE_ANSWER, csv_of, post_csv, report
-from tests.live_server import free_port
+from tests.live_server import delete_cache_entries, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +41,7 @@ def redis_cache(settings):
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     settings.CACHES = redis_cache_settings(REDIS_URL, prefix)
     yield cache
-    client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(f"{prefix}:*"))
-    if keys:
-        client.delete(*keys)
+    delete_cache_entries(REDIS_URL, prefix)
 
 
 @pytest.fixture
