@@ -246,6 +246,7 @@ def main() -> None:
         "memory (no REDIS_URL)": {"REDIS_URL": ""},
     }
     configs = {name: env for name, env in configs.items() if args.cache in ("both", name.split()[0].lower())}
+    load_before = os.getloadavg()[0]
     try:
         lines = throughput(args, configs)
         if args.upload_rows:
@@ -254,6 +255,12 @@ def main() -> None:
         client = redis.Redis.from_url(args.redis_url)
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
+    lines.append(
+        f"\nLoad average (1 min) at start and end: {load_before:.1f}, {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores; gunicorn: WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', 'cores')}, "
+        f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '4')}; wrk -t1 -c{args.connections} "
+        f"-d{args.seconds}s, {args.rounds} rounds."
+    )
     print("\n".join(lines))
 
 

@@ -50,8 +50,8 @@ class CacheBreaker:
         self._failures = 0
         self._lock = threading.Lock()
 
-    def closed(self) -> bool:
-        """True when the cache may be used now."""
+    def may_try(self) -> bool:
+        """False for a while after a failure: then PostgreSQL answers without waiting on the cache."""
         return time.monotonic() >= self._retry_at
 
     def failed(self, error: Exception) -> None:
@@ -72,7 +72,7 @@ class CacheBreaker:
             return
         with self._lock:
             if self._down_since is not None:
-                logger.warning(
+                logger.info(
                     "report cache available again after %.1fs (%d failed attempts)",
                     time.monotonic() - self._down_since,
                     self._failures,
@@ -121,7 +121,7 @@ def _client_has(if_none_match: str, etag: str) -> bool:
 
 
 def _cached(version: str) -> RenderedReport | None:
-    if not breaker.closed():
+    if not breaker.may_try():
         return None
     try:
         body = cache.get(cache_key(version))
@@ -133,7 +133,7 @@ def _cached(version: str) -> RenderedReport | None:
 
 
 def _store(report: RenderedReport) -> None:
-    if report.version == NO_DATASET or not breaker.closed():
+    if report.version == NO_DATASET or not breaker.may_try():
         return
     try:
         cache.set(cache_key(report.version), report.body, ENTRY_SECONDS)

@@ -156,7 +156,7 @@ def test_an_unreachable_redis_is_logged_once_and_postgresql_answers(client, dead
 
 def test_redis_coming_back_is_used_again_and_logged(client, redis_cache, settings, caplog, monkeypatch):
     monkeypatch.setattr(report_cache, "breaker", report_cache.CacheBreaker(retry_seconds=0))
-    caplog.set_level(logging.WARNING, logger="deals.report_cache")
+    caplog.set_level(logging.INFO, logger="deals.report_cache")
     live = settings.CACHES
     settings.CACHES = redis_cache_settings(f"redis://127.0.0.1:{free_port()}/0", "test")
     post_csv(client, ALICE)
