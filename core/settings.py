@@ -79,9 +79,6 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Seconds to wait for PostgreSQL to accept a connection, so /healthz answers 503 instead of hanging.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
 
-# Redis, when configured (e.g. redis://127.0.0.1:6379/0); /healthz reports it, but it is not fatal.
-REDIS_URL = os.environ.get("REDIS_URL", "")
-
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -110,6 +107,27 @@ DEALS_LOAD_WAIT_SECONDS = env_int("DEALS_LOAD_WAIT_SECONDS", 600)
 DEALS_UPLOADS_PAGE_SIZE = env_int("DEALS_UPLOADS_PAGE_SIZE", 20)
 # How long dropping an old dataset may wait for a reader (a psql session) before it is retried later.
 DEALS_CLEANUP_LOCK_TIMEOUT_MS = env_int("DEALS_CLEANUP_LOCK_TIMEOUT_MS", 200)
+
+# The report cache (deals/report_cache.py). Entries are keyed by dataset version, so any cache is
+# correct: Redis (REDIS_URL) shares one rendering between all workers; without it each process
+# keeps its own. Short socket timeouts: a dead Redis must not stall a GET (it then reads PostgreSQL).
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+REDIS_TIMEOUT_SECONDS = env_int("REDIS_TIMEOUT_MS", 250) / 1000
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "deals-report")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [

@@ -8,8 +8,6 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import JsonResponse
 
-REDIS_TIMEOUT_SECONDS = 0.5
-
 
 def database_answers(alias: str = DEFAULT_DB_ALIAS) -> bool:
     try:
@@ -23,9 +21,8 @@ def database_answers(alias: str = DEFAULT_DB_ALIAS) -> bool:
 def redis_state(url: str) -> str:
     if not url:
         return "not configured"
-    client = redis.Redis.from_url(
-        url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
-    )
+    timeout = settings.REDIS_TIMEOUT_SECONDS
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
     try:
         client.ping()
         return "ok"

@@ -1,26 +1,84 @@
-"""The top-five report: the selectors behind GET /api/deals/."""
+"""The top-five report: the selectors behind GET /api/deals/.
 
-from django.db.models.expressions import RawSQL
+The load does the work once (the materialized view top_customers); a GET only reads the dataset's
+version, and the report with its version when the rendered body is not cached
+(deals/report_cache.py).
+"""
 
-from deals.models import TopCustomer
-from deals.sql import read_sql
+import weakref
+from dataclasses import dataclass
+
+from django.db import InterfaceError, OperationalError, connection
+from psycopg2 import sql as pgsql
+from rest_framework.renderers import JSONRenderer
+
+from deals.sql import compose_sql, read_sql
+
+NO_DATASET = "none"  # the version before the first upload, whose report is always empty
+VERSION_STATEMENT = "dataset_version"  # prepared once on each database connection
+_prepared: weakref.WeakSet = weakref.WeakSet()  # the psycopg2 connections that have it
 
 
-def top_customers() -> list[dict]:
-    """The contract's entries, best spender first; the view has done all the work at load time."""
-    return [_entry(row) for row in TopCustomer.objects.order_by("rank")]
+@dataclass(frozen=True)
+class DatasetVersion:
+    name: str
+    upload_id: int | None  # the recorded upload that published it (None before one is recorded)
 
 
-def top_customers_with_upload() -> tuple[list[dict], int | None]:
-    """The report and the id of the recorded upload it reflects, read in one statement.
+@dataclass(frozen=True)
+class RenderedReport:
+    version: str
+    body: bytes  # the JSON that GET /api/deals/ sends, exactly
 
-    One statement is one snapshot: the report and dataset.live_load are published in the same
-    transaction, so the id can never belong to a newer or older upload than the rows.
+
+def version_name(live_load: int | None, published_us: int | None) -> str:
+    """The version as a token: `<load>-<publish time in µs>`, unique even across recreated databases."""
+    return NO_DATASET if live_load is None else f"{live_load}-{published_us}"
+
+
+def dataset_version() -> DatasetVersion:
+    """The live dataset's version: the one read that every GET makes, a primary-key lookup.
+
+    Kept cheap on purpose, since it is most of a cached GET's cost: a statement prepared once per
+    connection (no parsing and planning per GET), run on psycopg2's own cursor without Django's
+    health check of a reused connection (a `SELECT 1` before the request's first query, as costly
+    as this read). A connection found dead is replaced and the read retried once, which is what
+    the health check would have done.
     """
-    live_upload = RawSQL(read_sql("live_upload"), ())  # noqa: S611 (our own SQL file, no parameters)
-    rows = list(TopCustomer.objects.order_by("rank").annotate(upload_id=live_upload))
-    return [_entry(row) for row in rows], (rows[0].upload_id if rows else None)
+    try:
+        return _read_version()
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        return _read_version()
 
 
-def _entry(row: TopCustomer) -> dict:
-    return {"username": row.username, "spent_money": row.spent_money, "gems": list(row.gems)}
+def _read_version() -> DatasetVersion:
+    connection.ensure_connection()
+    raw = connection.connection
+    with connection.wrap_database_errors, raw.cursor() as cursor:
+        if raw not in _prepared:
+            cursor.execute(f"PREPARE {VERSION_STATEMENT} AS {read_sql('dataset_version')}")
+            _prepared.add(raw)
+        cursor.execute(f"EXECUTE {VERSION_STATEMENT}")
+        live_load, published_us, upload_id = cursor.fetchone()
+        return DatasetVersion(name=version_name(live_load, published_us), upload_id=upload_id)
+
+
+def report_render() -> RenderedReport:
+    """The report and the version it belongs to, read in one snapshot and rendered to JSON once.
+
+    The version may be newer than one read a moment earlier: a load may have committed between.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(compose_sql("report_snapshot", dataset_version=pgsql.SQL(read_sql("dataset_version"))))
+        rows = cursor.fetchall()
+    live_load, published_us = rows[0][:2]
+    entries = [
+        {"username": username, "spent_money": spent_money, "gems": gems}
+        for _, _, _, username, spent_money, gems in rows
+        if username is not None
+    ]
+    body = JSONRenderer().render({"response": entries})
+    return RenderedReport(version=version_name(live_load, published_us), body=body)

@@ -1,8 +1,10 @@
 """HTTP in, one service or selector call, HTTP out. Nothing here knows how loading works."""
 
+import json
 from typing import NoReturn
 
 from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified
 from rest_framework import generics, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
@@ -13,8 +15,8 @@ from rest_framework.views import APIView
 from deals import api_docs, messages
 from deals.errors import UploadError
 from deals.permissions import TokenChallenge, UploadToken
-from deals.report import top_customers_with_upload
-from deals.serializers import EntrySerializer, UploadInputSerializer, UploadSerializer
+from deals.report_cache import report_answer
+from deals.serializers import UploadInputSerializer, UploadSerializer
 from deals.uploads import upload_history, upload_record, upload_refused
 
 
@@ -47,10 +49,17 @@ class DealsView(APIView):
 
     @api_docs.deals_get
     def get(self, request):
-        report, upload_id = top_customers_with_upload()
-        response = Response({"response": EntrySerializer(report, many=True).data})
-        if upload_id is not None:
-            response["X-Upload-Id"] = str(upload_id)
+        if request.accepted_renderer.format != "json":  # a browser: the page with the upload form
+            return Response(json.loads(report_answer().body))
+        answer = report_answer(if_none_match=request.headers.get("If-None-Match"))
+        if answer.body is None:
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(answer.body, content_type="application/json")
+        response["ETag"] = answer.etag
+        response["Cache-Control"] = "no-cache"  # clients may keep it, but must revalidate (cheap: 304)
+        if answer.upload_id is not None:
+            response["X-Upload-Id"] = str(answer.upload_id)
         return response
 
     @api_docs.deals_post

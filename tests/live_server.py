@@ -1,0 +1,171 @@
+"""A real gunicorn (and, when a test needs to kill it, a real redis-server) for tests that need
+several processes and threads; plain HTTP over the loopback, nothing mocked."""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+PROJECT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database Django is using (in tests: the one pytest-django made)."""
+    user = settings_dict["USER"] or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
+    host = settings_dict["HOST"] or "127.0.0.1"
+    port = settings_dict["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def wait_until(ready, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not ready():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not ready after {seconds}s")
+        time.sleep(0.1)
+
+
+class Gunicorn:
+    """gunicorn with the project's gunicorn.conf.py on a free port; its log goes to `log_path`."""
+
+    def __init__(self, *, database_url: str, log_path: Path, redis_url: str = "", workers: int = 2, threads: int = 2):
+        self.port = free_port()
+        self.log_path = log_path
+        self.cache_prefix = f"test-{uuid.uuid4().hex[:12]}"  # no entries shared with other runs
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CACHE_KEY_PREFIX": self.cache_prefix,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_THREADS": str(threads),
+            "GUNICORN_GRACEFUL_TIMEOUT": "5",
+            "GUNICORN_ACCESS_LOG": "/dev/null",
+            "DJANGO_SECRET_KEY": "test-only-secret",
+            "DJANGO_DEBUG": "",
+            "DJANGO_SETTINGS_MODULE": "core.settings",
+        }
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=PROJECT, env=env, stdout=log, stderr=log
+            )
+        try:
+            wait_until(self._answers, "gunicorn")
+        except TimeoutError:
+            self.stop()
+            raise
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {self.log()}")
+        try:
+            return self.get("/api/deals/").status == 200
+        except OSError:
+            return False
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> Answer:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        finally:
+            conn.close()
+
+    def get(self, path: str = "/api/deals/", headers: dict | None = None) -> Answer:
+        return self.request("GET", path, headers={"Accept": "application/json", **(headers or {})})
+
+    def post_csv(self, content: bytes) -> Answer:
+        boundary = uuid.uuid4().hex
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="deals"; filename="deals.csv"\r\n'
+                f"Content-Type: text/csv\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "application/json"}
+        return self.request("POST", "/api/deals/", body=body, headers=headers)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def delete_cache_entries(redis_url: str, prefix: str) -> None:
+    """Remove what a test wrote to a shared Redis under its own key prefix."""
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+class RedisServer:
+    """A throwaway redis-server on a free port, without persistence, that a test may stop."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until(self._answers, "redis-server", seconds=10)
+
+    def _answers(self) -> bool:
+        try:
+            return self.command("PING") == b"+PONG\r\n"
+        except OSError:
+            return False
+
+    def command(self, *words: str) -> bytes:
+        """One inline command, its raw reply (enough for PING, FLUSHALL, DBSIZE)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock:
+            sock.sendall(" ".join(words).encode() + b"\r\n")
+            return sock.recv(1024)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
