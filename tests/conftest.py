@@ -84,19 +84,3 @@ def staging_tables() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%%' AND relkind = 'r'")
         return sorted(name for (name,) in cursor.fetchall())
-
-
-def database_url() -> str:
-    """The test database as a DATABASE_URL, for processes a test starts (they see only committed data)."""
-    s = connection.settings_dict
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def free_port() -> int:
-    """A port nothing listens on (the OS just handed it out and it was released)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

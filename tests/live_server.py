@@ -25,8 +25,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def database_url(settings_dict: dict) -> str:
-    """A DATABASE_URL for the database Django is using (in tests: the one pytest-django made)."""
+def database_url(settings_dict: dict | None = None) -> str:
+    """A DATABASE_URL for the database Django is using (in tests: the one pytest-django made).
+
+    Processes a test starts see only what the test has committed.
+    """
+    from django.db import connection
+
+    settings_dict = settings_dict or connection.settings_dict
     user = settings_dict["USER"] or "postgres"
     password = f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
     host = settings_dict["HOST"] or "127.0.0.1"
@@ -117,11 +123,29 @@ class Gunicorn:
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "application/json"}
         return self.request("POST", "/api/deals/", body=body, headers=headers)
 
+    def report(self) -> list[dict]:
+        answer = self.get()
+        assert answer.status == 200, answer.body
+        return answer.json()["response"]
+
+    def kill(self) -> None:
+        """SIGKILL the master and its workers: none of our cleanup code gets to run."""
+        workers = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        for pid in [self.process.pid, *map(int, workers.split())]:
+            os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def __enter__(self) -> "Gunicorn":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
 
     def stop(self) -> None:
         if self.process.poll() is None:

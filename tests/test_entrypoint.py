@@ -6,7 +6,6 @@ tables, `migrate` (which also creates the materialized view), then gunicorn with
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,16 +19,12 @@ import pytest
 from django.db import connections
 from psycopg2 import sql as pgsql
 
+from tests.live_server import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 
 pytestmark = pytest.mark.server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def admin_connection():

@@ -9,7 +9,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 
 from deals.report_cache import RETRY_SECONDS
 from tests.conftest import csv_of
@@ -36,7 +35,7 @@ def load_number(etag: str) -> int:
 def test_database_url(django_db_setup, django_db_blocker) -> str:
     """The database pytest-django created; the server's commits land there, visible to us."""
     with django_db_blocker.unblock():
-        return database_url(connection.settings_dict)
+        return database_url()
 
 
 @pytest.fixture(scope="module")

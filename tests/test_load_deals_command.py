@@ -21,7 +21,8 @@ from django.test import override_settings
 
 from deals import messages
 from deals.models import Upload
-from tests.conftest import DATA, SAMPLE_ANSWER, csv_of, database_url, post_csv, report
+from tests.conftest import DATA, SAMPLE_ANSWER, csv_of, post_csv, report
+from tests.live_server import database_url
 
 pytestmark = pytest.mark.django_db
 PROJECT = Path(__file__).resolve().parent.parent

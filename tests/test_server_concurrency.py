@@ -8,10 +8,15 @@ import time
 import pytest
 
 from tests.conftest import psql_session, staging_tables
-from tests.gunicorn_server import gunicorn
+from tests.live_server import Gunicorn, database_url
 from tests.reference import as_csv, random_deals, reference_report
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset"), pytest.mark.server]
+
+
+@pytest.fixture
+def log_path(tmp_path):
+    return tmp_path / "gunicorn.log"
 
 
 def post_ignoring_disconnect(server, content: bytes) -> None:
@@ -19,10 +24,10 @@ def post_ignoring_disconnect(server, content: bytes) -> None:
         server.post_csv(content)
 
 
-def test_simultaneous_uploads_all_succeed_and_the_last_committed_wins():
+def test_simultaneous_uploads_all_succeed_and_the_last_committed_wins(log_path):
     datasets = [random_deals(seed, rows=3000) for seed in range(6)]
     expected = {n: reference_report(deals) for n, deals in enumerate(datasets)}
-    with gunicorn(workers=2, threads=4) as server:
+    with Gunicorn(database_url=database_url(), log_path=log_path, workers=2, threads=4) as server:
         assert server.post_csv(as_csv(random_deals(99, rows=50))).status == 200
         first = server.report()
         seen: list[list[dict]] = []
@@ -57,8 +62,8 @@ def test_simultaneous_uploads_all_succeed_and_the_last_committed_wins():
         assert len(staging_tables()) == 1
 
 
-def test_a_server_killed_mid_upload_keeps_the_previous_report_and_recovers():
-    with gunicorn(workers=1, threads=2) as server:
+def test_a_server_killed_mid_upload_keeps_the_previous_report_and_recovers(log_path):
+    with Gunicorn(database_url=database_url(), log_path=log_path, workers=1, threads=2) as server:
         assert server.post_csv(as_csv(random_deals(1, rows=100))).status == 200
         before = server.report()
         tables = staging_tables()
@@ -88,7 +93,7 @@ def test_a_server_killed_mid_upload_keeps_the_previous_report_and_recovers():
             upload.join(timeout=10)
         finally:
             blocker.close()
-    with gunicorn(workers=1, threads=2) as restarted:
+    with Gunicorn(database_url=database_url(), log_path=log_path, workers=1, threads=2) as restarted:
         assert restarted.report() == before
         assert staging_tables() == tables
         deals = random_deals(3, rows=500)
