@@ -61,8 +61,18 @@ def wait_until(ready, what: str, seconds: float = 30) -> None:
 class Gunicorn:
     """gunicorn with the project's gunicorn.conf.py on a free port; its log goes to `log_path`."""
 
-    def __init__(self, *, database_url: str, log_path: Path, redis_url: str = "", workers: int = 2, threads: int = 2):
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        log_path: Path,
+        redis_url: str = "",
+        workers: int = 2,
+        threads: int = 2,
+        ready: tuple[str, int] = ("/api/deals/", 200),
+    ):
         self.port = free_port()
+        self.ready = ready  # the path and status that mean the server is up
         self.log_path = log_path
         self.cache_prefix = f"test-{uuid.uuid4().hex[:12]}"  # no entries shared with other runs
         env = {
@@ -93,8 +103,9 @@ class Gunicorn:
     def _answers(self) -> bool:
         if self.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {self.log()}")
+        path, status = self.ready
         try:
-            return self.get("/api/deals/").status == 200
+            return self.get(path).status == status
         except OSError:
             return False
 
