@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         params = connections[options["database"]].get_connection_params()
-        name = params.pop("database")
+        name = params.pop("dbname")
         params["dbname"] = "postgres"
         try:
             admin = psycopg2.connect(**params)
