@@ -16,6 +16,7 @@ HEADER_TOO_LONG = "line 1 is over 1 MiB long; the first line must be the header:
 NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field "deals"'
 BUSY = "another upload is being loaded and did not finish in time; try again when it has finished"
 DATABASE_DOWN = "the database is unreachable; try again shortly"
+UPLOAD_INTERRUPTED = "the upload ended before the file did (was the connection closed?); nothing was loaded"
 INTERNAL = "internal error; the data already loaded is unchanged"
 
 NOT_WHOLE_NUMBER = "is not a whole number"

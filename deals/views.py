@@ -9,8 +9,8 @@ from rest_framework.views import APIView
 
 from deals import messages
 from deals.errors import UploadError
-from deals.loader import deals_load
 from deals.report import top_customers
+from deals.upload_stream import StreamingLoad
 
 
 class ApiRootView(APIView):
@@ -46,13 +46,14 @@ class DealsView(APIView):
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if declared.isdigit() and int(declared) > limit:
             raise UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        files = request.FILES.getlist("deals")
-        if not files:
-            raise UploadError(messages.NO_FILE)
-        if len(files) > 1:
-            raise UploadError(messages.TWO_FILES)
-        upload = files[0]
-        if upload.size > limit:
-            raise UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        result = deals_load(file=upload)
+        # The file is loaded while it arrives; it commits only once the whole request checks out.
+        with StreamingLoad(request, field="deals") as load:
+            files = request.FILES.getlist("deals")
+            if not files:
+                raise UploadError(messages.NO_FILE)
+            if len(files) > 1:
+                raise UploadError(messages.TWO_FILES)
+            if files[0].size > limit:
+                raise UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+            result = load.commit()
         return Response({"Status": "OK", "rows": result.rows})
