@@ -288,6 +288,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs of each method per size (alternated)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 18700)))
     parser.add_argument("--database", default="deals_bench", help="dedicated database name (created if missing)")
+    parser.add_argument("--pg-port", type=int, default=5432, help="PostgreSQL port (e.g. a private instance)")
     parser.add_argument("--latency-rows", type=int, default=1_000_000, help="upload size for GET latency; 0: skip")
     parser.add_argument("--idle-requests", type=int, default=300)
     parser.add_argument(
@@ -301,7 +302,7 @@ def main() -> None:
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     RESULTS.mkdir(parents=True, exist_ok=True)
-    url = f"postgres://postgres@127.0.0.1:5432/{args.database}"
+    url = f"postgres://postgres@127.0.0.1:{args.pg_port}/{args.database}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench")}
     db = Database(url)
     sh(str(PYTHON), "manage.py", "createdb", env=env)
@@ -337,7 +338,8 @@ def main() -> None:
     db.psql(f"TRUNCATE {RAW_TABLE}")
     if args.bulk_create_rows:
         path = data_file(args.bulk_create_rows)
-        post = results.get(args.bulk_create_rows, {}).get("methods", {}).get("POST")
+        methods = results.get(args.bulk_create_rows, {}).get("methods", {})
+        post = next((runs for name, runs in methods.items() if name.startswith("POST")), None)
         bulk = {"rows": args.bulk_create_rows, "seconds": bulk_create(env, path)}
         bulk["post"] = median_of(post) if post else float("nan")
     text = report(results, lat, bulk, started, load)
