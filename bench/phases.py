@@ -4,7 +4,7 @@ Times, in this process and without HTTP, the phases of one upload of FILE:
   receive: Django's MultiPartParser with its default handlers (what the service did before it
            streamed): parse a multipart body read from disk and spool the file part to a
            temporary file;
-  load:    deals_load on the file, split into lock+create, COPY, attach+publish, refresh of the
+  load:    deals_load on the file, split into lock, COPY, create+analyze+attach+publish, refresh of the
            report, commit, and dropping the previous partition.
 """
 
@@ -86,7 +86,7 @@ def main(path: Path) -> None:
     result = loader.deals_load(file=upload)
     load = time.perf_counter() - started
     named = sum(v for k, v in timings.items() if not k.startswith("receive"))
-    timings["create + attach + publish + commit"] = load - named
+    timings["create + analyze + attach + publish + commit"] = load - named
     timings["load total"] = load
     print(f"{path.name}: {result.rows:,} rows, {result.bytes_read / 1e6:.0f} MB")
     for name, seconds in timings.items():
