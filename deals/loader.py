@@ -3,7 +3,8 @@
 The algorithm, one transaction:
   lock (one load at a time) -> number the load -> create its table -> COPY the file into it ->
   sample it for the planner -> attach it as a partition of deal_rows -> point dataset.live_load
-  at it -> refresh the report -> commit. Then, outside the transaction, drop the partitions nobody points at any more.
+  at it -> refresh the report -> commit. Then, outside the transaction, drop the partitions
+  nobody points at any more.
 
 Readers never wait: the report is refreshed CONCURRENTLY, the attach takes a lock that readers
 do not conflict with, and `deals` switches to the new rows when the one-row pointer commits.
