@@ -2,8 +2,9 @@
 
 The algorithm, one transaction:
   lock (one load at a time) -> number the load -> create its table -> COPY the file into it ->
-  attach it as a partition of deal_rows -> point dataset.live_load at it -> refresh the report
-  -> commit. Then, outside the transaction, drop the partitions nobody points at any more.
+  sample it for the planner -> attach it as a partition of deal_rows -> point dataset.live_load
+  at it -> refresh the report -> commit. Then, outside the transaction, drop the partitions
+  nobody points at any more.
 
 Readers never wait: the report is refreshed CONCURRENTLY, the attach takes a lock that readers
 do not conflict with, and `deals` switches to the new rows when the one-row pointer commits.
@@ -62,6 +63,7 @@ def deals_load(*, file: BinaryIO) -> LoadResult:
             rows = _copy(cursor, source, staging)
             if rows == 0:
                 raise UploadError(messages.NO_ROWS)
+            cursor.execute(compose_sql("staging_analyze", staging=staging))
             cursor.execute(compose_sql("staging_attach", staging=staging, load_id=pgsql.Literal(load_id)))
             cursor.execute(read_sql("dataset_publish"), {"load_id": load_id})
             TopCustomer.refresh(concurrently=True, strict=True)

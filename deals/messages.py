@@ -19,6 +19,7 @@ NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field
 TOKEN_REQUIRED = 'uploads need the header "Authorization: Token <DEALS_UPLOAD_TOKEN>"; it is missing or wrong'  # noqa: S105
 BUSY = "another upload is being loaded and did not finish in time; try again when it has finished"
 DATABASE_DOWN = "the database is unreachable; try again shortly"
+UPLOAD_INTERRUPTED = "the upload ended before the file did (was the connection closed?); nothing was loaded"
 INTERNAL = "internal error; the data already loaded is unchanged"
 
 NOT_WHOLE_NUMBER = "is not a whole number"

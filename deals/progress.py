@@ -140,7 +140,7 @@ class ProgressReader:
 class CopyRowCounter(threading.Thread):
     """Polls COPY's row count in backend `pid` every `interval` seconds, on its own connection."""
 
-    def __init__(self, *, pid: int, connect_params: dict, progress: Progress, interval: float = 0.5) -> None:
+    def __init__(self, *, pid: int, connect_params: dict, progress: Progress, interval: float = 0.2) -> None:
         super().__init__(name="copy-row-counter", daemon=True)
         self._pid = pid
         self._connect_params = connect_params

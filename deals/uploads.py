@@ -90,8 +90,8 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
             error = client_error(cause)
         else:  # Ctrl-C in load_deals (KeyboardInterrupt) or SystemExit: the load rolled back
             error = UploadError(messages.INTERRUPTED, status.HTTP_503_SERVICE_UNAVAILABLE)
-        if isinstance(cause, UploadError):
-            reader.drain()
+        if isinstance(cause, UploadError) and reader.read_error is None:
+            reader.drain()  # the loader stopped at a bad line; the file itself is still readable
         size = reader.bytes_read if reader.at_end else size
         _record_failure(upload.pk, error, size=size, sha256=reader.hexdigest(), started=started, name=name)
         if cause is exc:

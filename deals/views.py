@@ -17,6 +17,7 @@ from deals.errors import UploadError
 from deals.permissions import TokenChallenge, UploadToken
 from deals.report_cache import report_answer
 from deals.serializers import UploadInputSerializer, UploadSerializer
+from deals.upload_stream import StreamingLoad
 from deals.uploads import upload_history, upload_record, upload_refused
 
 
@@ -68,19 +69,25 @@ class DealsView(APIView):
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if declared.isdigit() and int(declared) > limit:
             refuse(UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE), size=int(declared))
-        files = request.FILES.getlist("deals")
-        if not files:
-            refuse(UploadError(messages.NO_FILE))
-        if len(files) > 1:
-            refuse(UploadError(messages.TWO_FILES), name=", ".join(f.name for f in files))
-        upload = files[0]
-        outcome = upload_record(file=upload, name=upload.name, size=upload.size)
+        # The file is loaded while it arrives; it commits only once the whole request checks out.
+        with StreamingLoad(request, field="deals", loader=upload_record) as load:
+            files = request.FILES.getlist("deals")
+            if not files:
+                refuse(UploadError(messages.NO_FILE), load=load)
+            if len(files) > 1:
+                refuse(UploadError(messages.TWO_FILES), name=", ".join(f.name for f in files), load=load)
+            outcome = load.commit()
         return Response({"Status": "OK", "rows": outcome.rows, "upload": outcome.upload_id, "dataset": outcome.load_id})
 
 
-def refuse(error: UploadError, *, name: str = "", size: int | None = None) -> NoReturn:
-    """Record an upload turned away before its file was read, then answer with the error."""
-    upload_refused(name=name, size=size, error=error)
+def refuse(
+    error: UploadError, *, name: str = "", size: int | None = None, load: StreamingLoad | None = None
+) -> NoReturn:
+    """Answer with `error`, recorded once: by the load that has started, or as a refused attempt."""
+    if load is not None and load.started:
+        load.abort(error)  # the load's own record of the attempt gets this error
+    else:
+        upload_refused(name=name, size=size, error=error)
     raise error
 
 

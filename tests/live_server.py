@@ -100,6 +100,10 @@ class Gunicorn:
             self.stop()
             raise
 
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def _answers(self) -> bool:
         if self.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {self.log()}")

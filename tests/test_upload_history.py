@@ -62,6 +62,17 @@ def test_a_request_without_a_file_is_recorded(client):
     assert Upload.objects.get().error == messages.NO_FILE
 
 
+def test_two_files_are_one_failed_attempt_with_the_two_files_error(client, sample_csv):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    files = [SimpleUploadedFile(f"deals{n}.csv", sample_csv, "text/csv") for n in (1, 2)]
+    response = client.post("/api/deals/", {"deals": files}, format="multipart")
+    assert response.status_code == 400
+    upload = Upload.objects.get()  # the first file had started loading: its record says why it stopped
+    assert (upload.status, upload.error) == ("failed", messages.TWO_FILES)
+    assert upload.file_name == "deals1.csv"
+
+
 @override_settings(DEALS_MAX_UPLOAD_BYTES=100)
 def test_a_file_over_the_limit_is_recorded_unread(client, sample_csv):
     response = post_csv(client, sample_csv)
