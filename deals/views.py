@@ -76,6 +76,8 @@ class DealsView(APIView):
                 refuse(UploadError(messages.NO_FILE), load=load)
             if len(files) > 1:
                 refuse(UploadError(messages.TWO_FILES), name=", ".join(f.name for f in files), load=load)
+            if files[0].size > limit:  # only if a body could outgrow its declared length
+                refuse(UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE), load=load)
             outcome = load.commit()
         return Response({"Status": "OK", "rows": outcome.rows, "upload": outcome.upload_id, "dataset": outcome.load_id})
 
