@@ -24,7 +24,7 @@ RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --no-inp
 # Numeric, so a runtime can check the container is not root (runAsNonRoot).
 USER 10001:10001
 EXPOSE 8000
-# Healthy when gunicorn answers and the report can be read from PostgreSQL.
+# Healthy when gunicorn answers and PostgreSQL does (/healthz: 503 when the database is down).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/healthz\", timeout=4)"]
 ENTRYPOINT ["/app/docker/entrypoint.sh"]

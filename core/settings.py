@@ -94,8 +94,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Uploads: anything above this many bytes is spooled to a temporary file on disk, never
-# held in memory (Django's default is 2.5 MB; we say it explicitly because it matters).
+# Django's threshold for spooling a file part to disk. POST /api/deals/ stores no file at all (its
+# `deals` part streams into COPY, other parts are skipped), so this only matters for other forms.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # When set, POST /api/deals/ needs `Authorization: Token <this value>` (401 otherwise); unset, uploads are open.
 DEALS_UPLOAD_TOKEN = os.environ.get("DEALS_UPLOAD_TOKEN", "")

@@ -27,7 +27,7 @@ class ChunkPipe:
     def __init__(self, max_chunks: int) -> None:
         self._chunks: queue.Queue = queue.Queue(maxsize=max_chunks)
         self._aborted = threading.Event()
-        self._abort_reason: BaseException | None = None
+        self.abort_reason: BaseException | None = None  # why the writer gave up, if it said
         self._reader_gone = threading.Event()
         self._eof = False
 
@@ -43,7 +43,7 @@ class ChunkPipe:
 
     def abort(self, reason: BaseException | None = None) -> None:
         """The data will not be complete: the reader's next `read()` raises `reason` (or PipeAborted)."""
-        self._abort_reason = reason
+        self.abort_reason = reason
         self._aborted.set()
 
     def _put(self, item) -> bool:
@@ -61,7 +61,7 @@ class ChunkPipe:
         """The next chunk, whatever its length (COPY and CopySource take any); b"" at the end."""
         while not self._eof:
             if self._aborted.is_set():
-                raise self._abort_reason or PipeAborted()
+                raise self.abort_reason or PipeAborted()
             try:
                 item = self._chunks.get(timeout=_POLL_SECONDS)
             except queue.Empty:

@@ -78,7 +78,6 @@ class CopySource:
         self._upload = upload
         self._pending = b""  # bytes read but not yet handed on (up to the last newline)
         self._eof = False
-        self.bytes_read = 0
         self._lines_passed = 0  # physical lines fully consumed so far
         self._dropped = array("q")  # physical numbers (1-based) of dropped lines, ascending
         self._quotes = 0  # quote characters seen so far; odd means inside a quoted value
@@ -89,7 +88,6 @@ class CopySource:
         data = self._upload.read(size)
         if not data:
             self._eof = True
-        self.bytes_read += len(data)
         return data
 
     def _read_header(self) -> CsvFormat:

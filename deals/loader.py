@@ -6,8 +6,8 @@ The algorithm, one transaction:
   at it -> refresh the report -> commit. Then, outside the transaction, drop the partitions
   nobody points at any more.
 
-Readers never wait: the report is refreshed CONCURRENTLY, the attach takes a lock that readers
-do not conflict with, and `deals` switches to the new rows when the one-row pointer commits.
+Readers never wait for the load: the report is refreshed CONCURRENTLY, the attach takes a lock
+that readers do not conflict with, and `deals` switches to the new rows when the one-row pointer commits.
 A failure anywhere rolls everything back, including the new table.
 """
 
@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 class LoadResult:
     load_id: int
     rows: int
-    bytes_read: int
 
 
 def pg_error(error: Exception) -> PgError:
@@ -72,8 +71,11 @@ def deals_load(*, file: BinaryIO) -> LoadResult:
         if upload_error is None:
             raise
         raise upload_error from None
-    drop_stale_partitions()
-    return LoadResult(load_id=load_id, rows=rows, bytes_read=source.bytes_read)
+    try:
+        drop_stale_partitions()
+    except DatabaseError as error:  # the upload has committed: report, do not fail it
+        logger.warning("could not list old partitions to drop: %s", str(error).strip())
+    return LoadResult(load_id=load_id, rows=rows)
 
 
 def _lock(cursor) -> None:

@@ -19,6 +19,7 @@ NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field
 TOKEN_REQUIRED = 'uploads need the header "Authorization: Token <DEALS_UPLOAD_TOKEN>"; it is missing or wrong'  # noqa: S105
 BUSY = "another upload is being loaded and did not finish in time; try again when it has finished"
 DATABASE_DOWN = "the database is unreachable; try again shortly"
+INTERRUPTED = "the upload was interrupted; the data already loaded is unchanged"
 UPLOAD_INTERRUPTED = "the upload ended before the file did (was the connection closed?); nothing was loaded"
 INTERNAL = "internal error; the data already loaded is unchanged"
 
@@ -76,12 +77,13 @@ def bad_encoding(line: int, encoding: str, detail: str) -> str:
     return f"line {line} is not valid {name} text ({detail}); save the file as UTF-8 or Windows-1251"
 
 
+def refused_request(detail: str) -> str:
+    return f"the request is not acceptable: {detail}"
+
+
 def too_large(limit: int) -> str:
     return f"the file is larger than the limit of {limit} bytes (DEALS_MAX_UPLOAD_BYTES)"
 
 
 def unreadable(line: int | None, detail: str) -> str:
     return f"line {line}: {detail}" if line else f"the file could not be loaded: {detail}"
-
-
-INTERRUPTED = "the upload was interrupted; the data already loaded is unchanged"

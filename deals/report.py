@@ -5,6 +5,7 @@ version, and the report with its version when the rendered body is not cached
 (deals/report_cache.py).
 """
 
+import hashlib
 import weakref
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from deals.sql import compose_sql, read_sql
 
 NO_DATASET = "none"  # the version before the first upload, whose report is always empty
+REPORT_SQL_TAG = hashlib.sha256(read_sql("top_customers").encode()).hexdigest()[:8]
 VERSION_STATEMENT = "dataset_version"  # prepared once on each database connection
 _prepared: weakref.WeakSet = weakref.WeakSet()  # the psycopg2 connections that have it
 
@@ -32,8 +34,13 @@ class RenderedReport:
 
 
 def version_name(live_load: int | None, published_us: int | None) -> str:
-    """The version as a token: `<load>-<publish time in µs>`, unique even across recreated databases."""
-    return NO_DATASET if live_load is None else f"{live_load}-{published_us}"
+    """The version as a token: `<load>-<publish time in µs>-<report SQL>`.
+
+    Unique across recreated databases (the publish time) and across deploys that change how the
+    report is computed (a hash of its SQL): a cached body or a client's ETag from before a new
+    report definition never matches the report that migrate rebuilt.
+    """
+    return NO_DATASET if live_load is None else f"{live_load}-{published_us}-{REPORT_SQL_TAG}"
 
 
 def dataset_version() -> DatasetVersion:
@@ -77,7 +84,7 @@ def report_render() -> RenderedReport:
     live_load, published_us = rows[0][:2]
     entries = [
         {"username": username, "spent_money": spent_money, "gems": gems}
-        for _, _, _, username, spent_money, gems in rows
+        for _, _, username, spent_money, gems in rows
         if username is not None
     ]
     body = JSONRenderer().render({"response": entries})

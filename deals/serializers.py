@@ -16,7 +16,9 @@ class UploadOkSerializer(serializers.Serializer):
     Status = serializers.ChoiceField(choices=["OK"])
     rows = serializers.IntegerField(help_text="Deals loaded.")
     upload = serializers.IntegerField(help_text="Id of this attempt in GET /api/uploads/.")
-    dataset = serializers.IntegerField(help_text="Version of the dataset this upload created (the report's ETag).")
+    dataset = serializers.IntegerField(
+        help_text="Number of the load this upload published (dataset.live_load; the ETag starts with it)."
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -28,7 +28,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from deals import messages
 from deals.chunk_pipe import ChunkPipe
-from deals.errors import UploadError
+from deals.errors import UploadError, client_error
 
 CHUNK_BYTES = 1 << 20  # what the multipart parser hands over at a time
 PIPE_CHUNKS = 8  # chunks waiting for COPY at most: the memory an upload holds on to
@@ -71,8 +71,8 @@ class StreamingLoad:
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:
-        if not self._done:
-            self.abort()
+        if not self._done:  # the request failed: the load's record gets what the client is told
+            self.abort(client_error(exc) if exc is not None else None)
 
     @property
     def started(self) -> bool:
@@ -133,9 +133,11 @@ class _StreamingHandler(FileUploadHandler):
     """Feeds the first file part of the load's field into the load; keeps no file at all.
 
     A second part in that field is counted and dropped, so the view still sees two files and
-    refuses the request; parts in other fields are skipped. A load that fails mid-upload stops
-    the parsing (the rest of the body is read and discarded) and its error is raised when the
-    parser finishes, so request.FILES raises exactly what the load raised.
+    refuses the request; parts in other fields are skipped. A load that fails before COPY ends (a
+    bad header, the load lock not had in time) stops the parsing (the rest of the body is read and
+    discarded) and its error is raised when the parser finishes, so request.FILES raises exactly
+    what the load raised. A bad row deeper in the file surfaces only when COPY ends: psycopg2's
+    copy_expert reads PostgreSQL's answer at the end of the copy.
     """
 
     chunk_size = CHUNK_BYTES

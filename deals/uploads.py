@@ -6,6 +6,7 @@ it, so a load that rolls back still leaves its record. The file's size and SHA-2
 the loader streams it (each byte is read once, memory stays flat).
 """
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -19,7 +20,7 @@ from django.db.models.functions import Now
 from rest_framework import status
 
 from deals import messages
-from deals.errors import UploadError, client_error
+from deals.errors import UploadError, client_error, too_large_error
 from deals.loader import deals_load
 from deals.models import Upload
 
@@ -76,7 +77,7 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
     upload = Upload.objects.create(file_name=name, size_bytes=size)
     limit = settings.DEALS_MAX_UPLOAD_BYTES
     if size is not None and size > limit:
-        error = UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        error = too_large_error(limit)
         _record_failure(upload.pk, error, size=size, sha256=None, started=started, name=name)
         raise error
     reader = DigestingReader(file)
@@ -84,14 +85,17 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
         result = deals_load(file=reader)
     except BaseException as exc:
         # psycopg2 replaces an exception raised while COPY pulls the file with its own
-        # QueryCanceled; the reader kept the original.
-        cause = reader.read_error or exc
+        # QueryCanceled, and a stream aborted mid-load cancels the query: the reader, or the
+        # stream's abort reason, keeps what really happened.
+        cause = reader.read_error or getattr(file, "abort_reason", None) or exc
         if isinstance(cause, Exception):
             error = client_error(cause)
         else:  # Ctrl-C in load_deals (KeyboardInterrupt) or SystemExit: the load rolled back
             error = UploadError(messages.INTERRUPTED, status.HTTP_503_SERVICE_UNAVAILABLE)
         if isinstance(cause, UploadError) and reader.read_error is None:
-            reader.drain()  # the loader stopped at a bad line; the file itself is still readable
+            # The loader stopped at a bad line; hash the rest, unless the stream itself ends early.
+            with contextlib.suppress(Exception):
+                reader.drain()
         size = reader.bytes_read if reader.at_end else size
         _record_failure(upload.pk, error, size=size, sha256=reader.hexdigest(), started=started, name=name)
         if cause is exc:
@@ -102,7 +106,7 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
         load_id=result.load_id,
         rows=result.rows,
         bytes_read=reader.bytes_read,
-        sha256=reader.hexdigest() or "",
+        sha256=reader.hexdigest(),
     )
     _record(
         upload.pk,

@@ -5,7 +5,7 @@ from typing import NoReturn
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
-from rest_framework import generics, status
+from rest_framework import generics
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -13,7 +13,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from deals import api_docs, messages
-from deals.errors import UploadError
+from deals.errors import UploadError, too_large_error
 from deals.permissions import TokenChallenge, UploadToken
 from deals.report_cache import report_answer
 from deals.serializers import UploadInputSerializer, UploadSerializer
@@ -68,28 +68,24 @@ class DealsView(APIView):
         limit = settings.DEALS_MAX_UPLOAD_BYTES
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if declared.isdigit() and int(declared) > limit:
-            refuse(UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE), size=int(declared))
+            refuse(too_large_error(limit), size=int(declared))
         # The file is loaded while it arrives; it commits only once the whole request checks out.
         with StreamingLoad(request, field="deals", loader=upload_record) as load:
             files = request.FILES.getlist("deals")
             if not files:
                 refuse(UploadError(messages.NO_FILE), load=load)
             if len(files) > 1:
-                refuse(UploadError(messages.TWO_FILES), name=", ".join(f.name for f in files), load=load)
-            if files[0].size > limit:  # only if a body could outgrow its declared length
-                refuse(UploadError(messages.too_large(limit), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE), load=load)
+                refuse(UploadError(messages.TWO_FILES), load=load)
             outcome = load.commit()
         return Response({"Status": "OK", "rows": outcome.rows, "upload": outcome.upload_id, "dataset": outcome.load_id})
 
 
-def refuse(
-    error: UploadError, *, name: str = "", size: int | None = None, load: StreamingLoad | None = None
-) -> NoReturn:
+def refuse(error: UploadError, *, size: int | None = None, load: StreamingLoad | None = None) -> NoReturn:
     """Answer with `error`, recorded once: by the load that has started, or as a refused attempt."""
     if load is not None and load.started:
         load.abort(error)  # the load's own record of the attempt gets this error
     else:
-        upload_refused(name=name, size=size, error=error)
+        upload_refused(name="", size=size, error=error)
     raise error
 
 

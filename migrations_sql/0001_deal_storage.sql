@@ -27,8 +27,7 @@ CREATE TABLE deal_rows (
     CONSTRAINT item_not_blank CHECK (btrim(item) <> ''),
     CONSTRAINT item_max_length CHECK (char_length(btrim(item)) <= 255),
     CONSTRAINT total_not_negative CHECK (total >= 0),
-    CONSTRAINT quantity_positive CHECK (quantity > 0),
-    CONSTRAINT date_finite CHECK (isfinite(date))
+    CONSTRAINT quantity_positive CHECK (quantity > 0)
 ) PARTITION BY LIST (load_id);
 
 -- The live dataset. The subquery is evaluated once per query, with that query's snapshot, and

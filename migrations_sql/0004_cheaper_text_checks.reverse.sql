@@ -1,5 +1,5 @@
 -- name: cheaper_text_checks_reverse
--- Why: lets `migrate deals 0001` restore the checks exactly as 0001 wrote them.
+-- Why: lets `migrate deals 0003` restore the checks exactly as 0001 wrote them.
 ALTER TABLE deal_rows
     DROP CONSTRAINT customer_not_blank,
     DROP CONSTRAINT customer_max_length,

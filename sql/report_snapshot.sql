@@ -5,7 +5,6 @@
 -- Placeholders (psycopg2.sql): dataset_version (sql/dataset_version.sql).
 SELECT version.live_load,
        version.published_us,
-       version.upload_id,
        top.username,
        top.spent_money,
        top.gems

@@ -164,3 +164,19 @@ def test_a_failed_load_leaves_no_table_behind(client):
         deals_load(file=io.BytesIO(csv_of(("x", "Ruby", 1)) + b"y,Ruby,oops,1,2018-01-01\n"))
     assert staging_tables() == tables
     assert [entry["username"] for entry in report(client)] == ["old", "old2"]
+
+
+def test_an_upload_refused_while_it_waits_for_the_load_lock_records_why(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from deals.models import Upload
+
+    big = csv_of(*[("carol", "Opal", n) for n in range(100_000)])  # more than the stream's pipe holds
+    with psql() as holder:
+        holder.cursor().execute("BEGIN; SELECT pg_advisory_xact_lock(hashtext('deals-report: load'))")
+        files = [SimpleUploadedFile(f"deals{n}.csv", big, "text/csv") for n in (1, 2)]
+        response = client.post("/api/deals/", {"deals": files}, format="multipart")
+        holder.rollback()
+    assert response.status_code == 400
+    upload = Upload.objects.get()
+    assert (upload.status, upload.error) == ("failed", response.json()["Desc"])

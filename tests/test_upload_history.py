@@ -136,3 +136,27 @@ def test_the_report_names_the_upload_it_reflects(client, sample_csv):
     assert client.get("/api/deals/")["X-Upload-Id"] == str(first)
     second = post_csv(client, csv_of(("alice", "Ruby", 1))).json()["upload"]
     assert client.get("/api/deals/")["X-Upload-Id"] == str(second) != str(first)
+
+
+def test_a_request_over_djangos_file_count_limit_is_a_400_recorded_with_the_same_words(client, sample_csv, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    files = [SimpleUploadedFile(f"deals{n}.csv", sample_csv, "text/csv") for n in range(3)]
+    response = client.post("/api/deals/", {"deals": files}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["Desc"].startswith("the request is not acceptable: ")
+    upload = Upload.objects.get()
+    assert (upload.status, upload.error) == ("failed", response.json()["Desc"])
+
+
+def test_a_bad_header_followed_by_a_second_file_is_recorded_as_failed_not_left_running(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = csv_of(*[("carol", "Opal", n) for n in range(100_000)], header="who,what,total,quantity,date")
+    files = [SimpleUploadedFile(f"deals{n}.csv", bad, "text/csv") for n in (1, 2)]
+    response = client.post("/api/deals/", {"deals": files}, format="multipart")
+    assert response.status_code == 400
+    upload = Upload.objects.get()
+    assert upload.status == "failed" and upload.finished_at is not None
+    assert upload.error.startswith("line 1: the header must name the columns")
