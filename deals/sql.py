@@ -18,3 +18,11 @@ def read_sql(name: str, folder: str = "sql") -> str:
 def compose_sql(name: str, **parts: pgsql.Composable) -> pgsql.Composed:
     """A .sql template with identifiers and literals we generate filled in safely."""
     return pgsql.SQL(read_sql(name)).format(**parts)
+
+
+def migration_sql(name: str) -> dict[str, str]:
+    """`sql` and `reverse_sql` for a RunSQL: migrations_sql/<name>.sql and <name>.reverse.sql."""
+    return {
+        "sql": read_sql(name, folder="migrations_sql"),
+        "reverse_sql": read_sql(f"{name}.reverse", folder="migrations_sql"),
+    }

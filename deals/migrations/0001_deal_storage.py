@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from deals.sql import read_sql
+from deals.sql import migration_sql
 
 
 class Migration(migrations.Migration):
@@ -9,7 +9,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            sql=read_sql("0001_deal_storage", folder="migrations_sql"),
-            reverse_sql=read_sql("0001_deal_storage.reverse", folder="migrations_sql"),
+            **migration_sql("0001_deal_storage"),
         ),
     ]

@@ -2,7 +2,7 @@ from django.db import migrations, models
 from django.db.models import F
 from django.db.models.functions import Now
 
-from deals.sql import read_sql
+from deals.sql import migration_sql
 
 
 class Migration(migrations.Migration):
@@ -14,8 +14,7 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[
                 migrations.RunSQL(
-                    sql=read_sql("0002_uploads", folder="migrations_sql"),
-                    reverse_sql=read_sql("0002_uploads.reverse", folder="migrations_sql"),
+                    **migration_sql("0002_uploads"),
                 )
             ],
             state_operations=[

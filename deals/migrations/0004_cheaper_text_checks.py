@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from deals.sql import read_sql
+from deals.sql import migration_sql
 
 
 class Migration(migrations.Migration):
@@ -8,7 +8,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            sql=read_sql("0004_cheaper_text_checks", folder="migrations_sql"),
-            reverse_sql=read_sql("0004_cheaper_text_checks.reverse", folder="migrations_sql"),
+            **migration_sql("0004_cheaper_text_checks"),
         ),
     ]
