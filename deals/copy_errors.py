@@ -18,7 +18,6 @@ CONTEXT = re.compile(
     r'COPY \S+, line (?P<line>\d+)(?:, column (?P<column>\w+): (?:"(?P<value>.*)"|null input))?(?:: "(?P<raw>.*)")?',
     re.S,
 )
-QUOTED = re.compile(r'"(.*)"', re.S)
 BYTES = re.compile(r"(0x[0-9a-f]{2}(?: 0x[0-9a-f]{2})*)")
 
 VALUE_PROBLEMS = {

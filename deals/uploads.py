@@ -130,10 +130,10 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
     return outcome
 
 
-def upload_refused(*, name: str, size: int | None, error: UploadError) -> None:
-    """Record an attempt refused before its file could be read (no file, several, or too large)."""
-    upload = Upload.objects.create(file_name=name, size_bytes=size)
-    _record_failure(upload.pk, error, size=size, sha256=None, started=time.monotonic(), name=name)
+def upload_refused(*, size: int | None, error: UploadError) -> None:
+    """Record an attempt refused before any file part arrived (none at all, or too large), so unnamed."""
+    upload = Upload.objects.create(file_name="", size_bytes=size)
+    _record_failure(upload.pk, error, size=size, sha256=None, started=time.monotonic(), name="")
 
 
 def upload_history():

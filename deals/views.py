@@ -85,7 +85,7 @@ def refuse(error: UploadError, *, size: int | None = None, load: StreamingLoad |
     if load is not None and load.started:
         load.abort(error)  # the load's own record of the attempt gets this error
     else:
-        upload_refused(name="", size=size, error=error)
+        upload_refused(size=size, error=error)
     raise error
 
 
