@@ -25,7 +25,7 @@ django.setup()
 from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler  # noqa: E402
 from django.http.multipartparser import MultiPartParser  # noqa: E402
 
-from deals import loader  # noqa: E402
+from deals.load import loader  # noqa: E402
 from deals.models import TopCustomer  # noqa: E402
 
 BOUNDARY = "bench-boundary"

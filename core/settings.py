@@ -108,7 +108,7 @@ DEALS_UPLOADS_PAGE_SIZE = env_int("DEALS_UPLOADS_PAGE_SIZE", 20)
 # How long dropping an old dataset may wait for a reader (a psql session) before it is retried later.
 DEALS_CLEANUP_LOCK_TIMEOUT_MS = env_int("DEALS_CLEANUP_LOCK_TIMEOUT_MS", 200)
 
-# The report cache (deals/report_cache.py). Entries are keyed by dataset version, so any cache is
+# The report cache (deals/report/cache.py). Entries are keyed by dataset version, so any cache is
 # correct: Redis (REDIS_URL) shares one rendering between all workers; without it each process
 # keeps its own. Short socket timeouts: a dead Redis must not stall a GET (it then reads PostgreSQL).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()

@@ -5,8 +5,8 @@ from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from deals.health import healthz
-from deals.views import ApiRootView
+from deals.api.views import ApiRootView
+from deals.ops.health import healthz
 
 urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),

@@ -23,4 +23,4 @@ def describe_top_customers(sender, using: str, **kwargs) -> None:
     from deals.sql import read_sql
 
     with connections[using].cursor() as cursor:
-        cursor.execute(read_sql("top_customers_comments"))
+        cursor.execute(read_sql("report/top_customers_comments"))

@@ -1,6 +1,6 @@
 """The report as Django sees it: an unmanaged model over a materialized view.
 
-django-pgviews-redux creates the view after migrations (post_migrate) from sql/top_customers.sql,
+django-pgviews-redux creates the view after migrations (post_migrate) from sql/report/top_customers.sql,
 with the unique index on username that REFRESH ... CONCURRENTLY needs.
 """
 
@@ -15,7 +15,7 @@ from deals.sql import read_sql
 
 class TopCustomer(pg.ReadOnlyMaterializedView):
     concurrent_index = "username"
-    sql = read_sql("top_customers")
+    sql = read_sql("report/top_customers")
 
     rank = models.SmallIntegerField()
     username = models.TextField(primary_key=True)

@@ -11,7 +11,8 @@ SQL_DIRS = {"sql": PROJECT_DIR / "sql", "migrations_sql": PROJECT_DIR / "migrati
 
 @cache
 def read_sql(name: str, folder: str = "sql") -> str:
-    """The statement(s) in `folder/name.sql`, without a trailing semicolon (views embed them)."""
+    """The statement(s) in `folder/name.sql` (`name` may hold a subfolder: "load/staging_copy"), without a
+    trailing semicolon (views embed them)."""
     return (SQL_DIRS[folder] / f"{name}.sql").read_text(encoding="utf-8").strip().rstrip(";")
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deals.views import DealsView, UploadsView
+from deals.api.views import DealsView, UploadsView
 
 urlpatterns = [
     path("deals/", DealsView.as_view(), name="deals"),

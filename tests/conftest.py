@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from deals.loader import drop_stale_partitions
+from deals.load.loader import drop_stale_partitions
 from deals.models import TopCustomer
 
 DATA = Path(__file__).parent / "data"

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from deals import report_cache
+from deals.report import cache as report_cache
 from tests.conftest import SAMPLE_ANSWER, csv_of, post_csv, report
 from tests.live_server import delete_cache_entries, free_port
 

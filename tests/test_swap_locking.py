@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from deals.errors import UploadError
-from deals.loader import deals_load
+from deals.load.loader import deals_load
 from tests.conftest import csv_of, post_csv, psql_session, report, staging_tables
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset")]

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import override_settings
 
 from deals import messages
-from deals.upload_stream import CHUNK_BYTES, PIPE_CHUNKS
+from deals.intake.streaming import CHUNK_BYTES, PIPE_CHUNKS
 from tests.conftest import SAMPLE_ANSWER, csv_of, post_csv, report, staging_tables
 from tests.live_server import Gunicorn, database_url
 from tests.reference import reference_report

@@ -45,9 +45,9 @@ def test_reading_the_report_needs_no_token(client, token):
 
 def test_without_a_token_configured_uploads_are_open_and_that_is_logged(client, settings, caplog):
     settings.DEALS_UPLOAD_TOKEN = ""
-    import deals.permissions
+    import deals.api.permissions
 
-    deals.permissions._open_uploads_logged = False
+    deals.api.permissions._open_uploads_logged = False
     assert post_csv(client, csv_of(("alice", "Ruby", 1))).status_code == 200
     assert post_csv(client, csv_of(("bob", "Ruby", 1))).status_code == 200
     warnings = [r for r in caplog.records if "uploads are open" in r.getMessage()]

@@ -13,8 +13,8 @@ class Migration(migrations.Migration):
     dependencies = [("deals", "0002_uploads")]
 
     operations = [
-        migrations.RunSQL(sql=read_sql("customer_totals"), reverse_sql="DROP VIEW IF EXISTS customer_totals"),
-        migrations.RunSQL(sql=read_sql("gem_sales"), reverse_sql="DROP VIEW IF EXISTS gem_sales"),
+        migrations.RunSQL(sql=read_sql("analyst/customer_totals"), reverse_sql="DROP VIEW IF EXISTS customer_totals"),
+        migrations.RunSQL(sql=read_sql("analyst/gem_sales"), reverse_sql="DROP VIEW IF EXISTS gem_sales"),
         migrations.RunSQL(
             sql=read_sql("0003_column_comments", folder="migrations_sql"), reverse_sql=migrations.RunSQL.noop
         ),

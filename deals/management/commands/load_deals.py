@@ -11,9 +11,9 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from deals import messages
 from deals.errors import client_error
-from deals.interruption import interruptible
-from deals.progress import BarProgress, CopyRowCounter, LineProgress, ProgressReader
-from deals.uploads import upload_record
+from deals.management.interruption import interruptible
+from deals.management.progress import BarProgress, CopyRowCounter, LineProgress, ProgressReader
+from deals.uploads.services import upload_record
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import json as jsonlib
 
 from django.core.management.base import BaseCommand
 
-from deals.report import report_render
+from deals.report.selectors import report_render
 
 COLUMNS = ("rank", "username", "spent_money", "gems")
 

@@ -2,7 +2,7 @@
 
 The load does the work once (the materialized view top_customers); a GET only reads the dataset's
 version, and the report with its version when the rendered body is not cached
-(deals/report_cache.py).
+(deals/report/cache.py).
 """
 
 import hashlib
@@ -16,7 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from deals.sql import compose_sql, read_sql
 
 NO_DATASET = "none"  # the version before the first upload, whose report is always empty
-REPORT_SQL_TAG = hashlib.sha256(read_sql("top_customers").encode()).hexdigest()[:8]
+REPORT_SQL_TAG = hashlib.sha256(read_sql("report/top_customers").encode()).hexdigest()[:8]
 VERSION_STATEMENT = "dataset_version"  # prepared once on each database connection
 _prepared: weakref.WeakSet = weakref.WeakSet()  # the psycopg2 connections that have it
 
@@ -66,7 +66,7 @@ def _read_version() -> DatasetVersion:
     raw = connection.connection
     with connection.wrap_database_errors, raw.cursor() as cursor:
         if raw not in _prepared:
-            cursor.execute(f"PREPARE {VERSION_STATEMENT} AS {read_sql('dataset_version')}")
+            cursor.execute(f"PREPARE {VERSION_STATEMENT} AS {read_sql('report/dataset_version')}")
             _prepared.add(raw)
         cursor.execute(f"EXECUTE {VERSION_STATEMENT}")
         live_load, published_us, upload_id = cursor.fetchone()
@@ -79,7 +79,9 @@ def report_render() -> RenderedReport:
     The version may be newer than one read a moment earlier: a load may have committed between.
     """
     with connection.cursor() as cursor:
-        cursor.execute(compose_sql("report_snapshot", dataset_version=pgsql.SQL(read_sql("dataset_version"))))
+        cursor.execute(
+            compose_sql("report/report_snapshot", dataset_version=pgsql.SQL(read_sql("report/dataset_version")))
+        )
         rows = cursor.fetchall()
     live_load, published_us = rows[0][:2]
     entries = [

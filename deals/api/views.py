@@ -12,13 +12,14 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from deals import api_docs, messages
+from deals import messages
+from deals.api import docs as api_docs
+from deals.api.permissions import TokenChallenge, UploadToken
+from deals.api.serializers import UploadInputSerializer, UploadSerializer
 from deals.errors import UploadError, too_large_error
-from deals.permissions import TokenChallenge, UploadToken
-from deals.report_cache import report_answer
-from deals.serializers import UploadInputSerializer, UploadSerializer
-from deals.upload_stream import StreamingLoad
-from deals.uploads import upload_history, upload_record, upload_refused
+from deals.intake.streaming import StreamingLoad
+from deals.report.cache import report_answer
+from deals.uploads.services import upload_history, upload_record, upload_refused
 
 
 @api_docs.not_an_endpoint

@@ -11,8 +11,8 @@ from psycopg2 import Error as PgError
 from psycopg2 import errorcodes
 
 from deals import messages
-from deals.csv_format import CopySource
 from deals.errors import UploadError
+from deals.source.csv_format import CopySource
 
 CONTEXT = re.compile(
     r'COPY \S+, line (?P<line>\d+)(?:, column (?P<column>\w+): (?:"(?P<value>.*)"|null input))?(?:: "(?P<raw>.*)")?',

@@ -27,8 +27,8 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpl
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from deals import messages
-from deals.chunk_pipe import ChunkPipe
 from deals.errors import UploadError, client_error
+from deals.intake.chunk_pipe import ChunkPipe
 
 CHUNK_BYTES = 1 << 20  # what the multipart parser hands over at a time
 PIPE_CHUNKS = 8  # chunks waiting for COPY at most: the memory an upload holds on to

@@ -2,7 +2,7 @@
 -- Why: the version and the report in one statement, so in one snapshot: a body is cached only
 -- under the version it was read with, even while a load commits. The load publishes both in one
 -- transaction. One row per entry, or one row of NULLs when the report is empty.
--- Placeholders (psycopg2.sql): dataset_version (sql/dataset_version.sql).
+-- Placeholders (psycopg2.sql): dataset_version (sql/report/dataset_version.sql).
 SELECT version.live_load,
        version.published_us,
        top.username,

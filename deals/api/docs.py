@@ -5,7 +5,7 @@ request, every answer and the error shapes with examples. Kept apart so the view
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 
 from deals import messages
-from deals.serializers import ErrorSerializer, ReportSerializer, UploadInputSerializer, UploadOkSerializer
+from deals.api.serializers import ErrorSerializer, ReportSerializer, UploadInputSerializer, UploadOkSerializer
 
 
 def error(name: str, description: str, desc_example: str) -> OpenApiResponse:

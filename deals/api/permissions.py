@@ -10,7 +10,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from deals import messages
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("deals.permissions")  # the name operators know; kept when the module moved
 _open_uploads_logged = False
 
 

@@ -157,7 +157,7 @@ class CopyRowCounter(threading.Thread):
         try:
             with connection.cursor() as cursor:
                 while not self._stopped.wait(self._interval):
-                    cursor.execute(read_sql("copy_progress"), {"pid": self._pid})
+                    cursor.execute(read_sql("management/copy_progress"), {"pid": self._pid})
                     row = cursor.fetchone()
                     self._progress.copy_rows(row[0] if row else None)
         except psycopg2.Error:
