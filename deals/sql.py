@@ -3,7 +3,7 @@
 from functools import cache
 from pathlib import Path
 
-from psycopg2 import sql as pgsql
+from deals.driver import pgsql
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SQL_DIRS = {"sql": PROJECT_DIR / "sql", "migrations_sql": PROJECT_DIR / "migrations_sql"}

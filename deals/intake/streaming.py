@@ -26,7 +26,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpload
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from deals import messages
+from deals import driver, messages
 from deals.errors import UploadError, client_error
 from deals.intake.chunk_pipe import ChunkPipe
 
@@ -120,8 +120,8 @@ class StreamingLoad:
             return
         self._pipe.abort(reason)
         self._thread.join(ABORT_GRACE_SECONDS)
-        if self._thread.is_alive() and self._connection.connection is not None:
-            self._connection.connection.cancel()  # e.g. still waiting for another load's lock
+        if self._thread.is_alive():
+            driver.cancel(self._connection)  # e.g. still waiting for another load's lock
         self._join()
 
     def _join(self) -> None:

@@ -7,10 +7,9 @@ only what COPY saw, so CopySource maps it back to the file's physical line.
 import csv
 import re
 
-from psycopg2 import Error as PgError
-from psycopg2 import errorcodes
-
 from deals import messages
+from deals.driver import Error as PgError
+from deals.driver import errorcodes
 from deals.errors import UploadError
 from deals.source.csv_format import CopySource
 

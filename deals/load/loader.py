@@ -17,11 +17,10 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from psycopg2 import Error as PgError
-from psycopg2 import errorcodes
-from psycopg2 import sql as pgsql
 
 from deals import messages
+from deals.driver import Error as PgError
+from deals.driver import copy_from_file, errorcodes, pg_error, pgsql
 from deals.errors import UploadError
 from deals.load.copy_errors import translate_copy_error
 from deals.models import TopCustomer
@@ -35,13 +34,6 @@ logger = logging.getLogger("deals.loader")  # the name operators know; kept when
 class LoadResult:
     load_id: int
     rows: int
-
-
-def pg_error(error: Exception) -> PgError:
-    """psycopg2's own error, which Django wraps in its DatabaseError (as __cause__)."""
-    while not isinstance(error, PgError) and error.__cause__ is not None:
-        error = error.__cause__
-    return error
 
 
 def staging_table_name(load_id: int) -> str:
@@ -99,9 +91,7 @@ def _copy(cursor, source: CopySource, staging: pgsql.Identifier) -> int:
         encoding=pgsql.Literal(source.format.encoding),
         delimiter=pgsql.Literal(source.format.delimiter),
     )
-    raw_cursor = cursor.cursor  # psycopg2's own cursor: Django's wrapper has no copy_expert
-    raw_cursor.copy_expert(copy.as_string(raw_cursor), source, size=CHUNK_BYTES)
-    return raw_cursor.rowcount
+    return copy_from_file(cursor, copy, source, chunk_bytes=CHUNK_BYTES)
 
 
 def drop_stale_partitions() -> list[str]:

@@ -10,9 +10,9 @@ import threading
 import time
 from typing import BinaryIO, TextIO
 
-import psycopg2
 from tqdm import tqdm
 
+from deals import driver
 from deals.sql import read_sql
 
 READING, COPYING, PUBLISHING = "reading", "copying", "publishing"
@@ -150,8 +150,8 @@ class CopyRowCounter(threading.Thread):
 
     def run(self) -> None:
         try:
-            connection = psycopg2.connect(**self._connect_params)
-        except psycopg2.Error:
+            connection = driver.connect(self._connect_params)
+        except driver.Error:
             return  # then the display shows bytes only; the load itself is unaffected
         connection.autocommit = True
         try:
@@ -160,7 +160,7 @@ class CopyRowCounter(threading.Thread):
                     cursor.execute(read_sql("management/copy_progress"), {"pid": self._pid})
                     row = cursor.fetchone()
                     self._progress.copy_rows(row[0] if row else None)
-        except psycopg2.Error:
+        except driver.Error:
             pass
         finally:
             connection.close()

@@ -6,19 +6,18 @@ version, and the report with its version when the rendered body is not cached
 """
 
 import hashlib
-import weakref
 from dataclasses import dataclass
 
 from django.db import InterfaceError, OperationalError, connection
-from psycopg2 import sql as pgsql
 from rest_framework.renderers import JSONRenderer
 
+from deals import driver
+from deals.driver import pgsql
 from deals.sql import compose_sql, read_sql
 
 NO_DATASET = "none"  # the version before the first upload, whose report is always empty
 REPORT_SQL_TAG = hashlib.sha256(read_sql("report/top_customers").encode()).hexdigest()[:8]
 VERSION_STATEMENT = "dataset_version"  # prepared once on each database connection
-_prepared: weakref.WeakSet = weakref.WeakSet()  # the psycopg2 connections that have it
 
 
 @dataclass(frozen=True)
@@ -62,15 +61,9 @@ def dataset_version() -> DatasetVersion:
 
 
 def _read_version() -> DatasetVersion:
-    connection.ensure_connection()
-    raw = connection.connection
-    with connection.wrap_database_errors, raw.cursor() as cursor:
-        if raw not in _prepared:
-            cursor.execute(f"PREPARE {VERSION_STATEMENT} AS {read_sql('report/dataset_version')}")
-            _prepared.add(raw)
-        cursor.execute(f"EXECUTE {VERSION_STATEMENT}")
-        live_load, published_us, upload_id = cursor.fetchone()
-        return DatasetVersion(name=version_name(live_load, published_us), upload_id=upload_id)
+    row = driver.execute_prepared(connection, VERSION_STATEMENT, read_sql("report/dataset_version"))
+    live_load, published_us, upload_id = row
+    return DatasetVersion(name=version_name(live_load, published_us), upload_id=upload_id)
 
 
 def report_render() -> RenderedReport:

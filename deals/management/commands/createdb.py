@@ -1,9 +1,10 @@
 """`manage.py createdb`: create the configured database if it does not exist yet."""
 
-import psycopg2
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
-from psycopg2 import sql as pgsql
+
+from deals import driver
+from deals.driver import pgsql
 
 
 class Command(BaseCommand):
@@ -14,12 +15,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         params = connections[options["database"]].get_connection_params()
-        params.pop("cursor_factory", None)
         name = params["dbname"]
         params["dbname"] = "postgres"
         try:
-            admin = psycopg2.connect(**params)
-        except psycopg2.OperationalError as error:
+            admin = driver.connect(params)
+        except driver.OperationalError as error:
             raise CommandError(f"cannot reach PostgreSQL: {error}".strip()) from error
         admin.autocommit = True
         try:
