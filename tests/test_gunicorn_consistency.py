@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from deals.report.cache import RETRY_SECONDS
-from tests.conftest import csv_of
 from tests.live_server import Gunicorn, RedisServer, database_url, delete_cache_entries
 from tests.reference import reference_report
+from tests.support import csv_of
 
 pytestmark = pytest.mark.server
 

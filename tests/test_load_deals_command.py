@@ -21,8 +21,8 @@ from django.test import override_settings
 
 from deals import messages
 from deals.models import Upload
-from tests.conftest import DATA, SAMPLE_ANSWER, csv_of, post_csv, report
 from tests.live_server import database_url
+from tests.support import DATA, SAMPLE_ANSWER, csv_of, post_csv, report
 
 pytestmark = pytest.mark.django_db
 PROJECT = Path(__file__).resolve().parent.parent

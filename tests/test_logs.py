@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from deals.models import Upload
-from tests.conftest import csv_of, post_csv
+from tests.support import csv_of, post_csv
 
 pytestmark = pytest.mark.django_db
 

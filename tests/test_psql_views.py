@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tests.conftest import DATA, post_csv
+from tests.support import DATA, post_csv
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.db import connection
 
 from deals.report import cache as report_cache
-from tests.conftest import SAMPLE_ANSWER, csv_of, post_csv, report
 from tests.live_server import delete_cache_entries, free_port
+from tests.support import SAMPLE_ANSWER, csv_of, post_csv, report
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from tests.conftest import psql_session, staging_tables
 from tests.live_server import Gunicorn, database_url
 from tests.reference import as_csv, random_deals, reference_report
+from tests.support import psql_session, staging_tables
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset"), pytest.mark.server]
 

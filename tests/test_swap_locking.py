@@ -12,7 +12,7 @@ from django.db import connection
 
 from deals.errors import UploadError
 from deals.load.loader import deals_load
-from tests.conftest import csv_of, post_csv, psql_session, report, staging_tables
+from tests.support import csv_of, post_csv, psql_session, report, staging_tables
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset")]
 

@@ -4,7 +4,7 @@ value, and changes nothing: the previous report and the set of tables stay exact
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.conftest import HEADER, SAMPLE_ANSWER, post_csv, staging_tables
+from tests.support import HEADER, SAMPLE_ANSWER, post_csv, staging_tables
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import SAMPLE_ANSWER, post_csv, report
+from tests.support import SAMPLE_ANSWER, post_csv, report
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from deals import messages
 from deals.models import Upload
-from tests.conftest import csv_of, post_csv
+from tests.support import csv_of, post_csv
 
 pytestmark = pytest.mark.django_db
 

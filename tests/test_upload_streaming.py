@@ -16,9 +16,9 @@ from django.test import override_settings
 
 from deals import messages
 from deals.intake.streaming import CHUNK_BYTES, PIPE_CHUNKS
-from tests.conftest import SAMPLE_ANSWER, csv_of, post_csv, report, staging_tables
 from tests.live_server import Gunicorn, database_url
 from tests.reference import reference_report
+from tests.support import SAMPLE_ANSWER, csv_of, post_csv, report, staging_tables
 
 ROWS = 200_000
 GEMS = ["Рубин", "Сапфир", "Изумруд", "Опал", "Топаз", "Яшма", "Кварц"]
