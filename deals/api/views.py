@@ -16,7 +16,7 @@ from deals import messages
 from deals.api import docs as api_docs
 from deals.api.permissions import TokenChallenge, UploadToken
 from deals.api.serializers import UploadInputSerializer, UploadSerializer
-from deals.errors import UploadError, too_large_error
+from deals.errors import Failure, UploadError, too_large_error
 from deals.intake.streaming import StreamingLoad
 from deals.report.cache import report_answer
 from deals.uploads.services import upload_history, upload_record, upload_refused
@@ -74,9 +74,9 @@ class DealsView(APIView):
         with StreamingLoad(request, field="deals", loader=upload_record) as load:
             files = request.FILES.getlist("deals")
             if not files:
-                refuse(UploadError(messages.NO_FILE), load=load)
+                refuse(UploadError(messages.NO_FILE, Failure.BAD_REQUEST), load=load)
             if len(files) > 1:
-                refuse(UploadError(messages.TWO_FILES), load=load)
+                refuse(UploadError(messages.TWO_FILES, Failure.BAD_REQUEST), load=load)
             outcome = load.commit()
         return Response({"Status": "OK", "rows": outcome.rows, "upload": outcome.upload_id, "dataset": outcome.load_id})
 

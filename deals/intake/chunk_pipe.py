@@ -10,7 +10,7 @@ import queue
 import threading
 
 from deals import messages
-from deals.errors import UploadError
+from deals.errors import Failure, UploadError
 
 _EOF = object()
 _POLL_SECONDS = 0.1  # how often a blocked side looks whether the other one has gone
@@ -20,7 +20,7 @@ class PipeAborted(UploadError):
     """Raised in the reader when the writer gave up: the data will never be complete."""
 
     def __init__(self) -> None:
-        super().__init__(messages.UPLOAD_INTERRUPTED)
+        super().__init__(messages.UPLOAD_INTERRUPTED, Failure.INTERRUPTED)
 
 
 class ChunkPipe:

@@ -27,8 +27,9 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpl
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from deals import driver, messages
-from deals.errors import UploadError, client_error
+from deals.errors import Failure, UploadError
 from deals.intake.chunk_pipe import ChunkPipe
+from deals.intake.failures import request_failure
 
 CHUNK_BYTES = 1 << 20  # what the multipart parser hands over at a time
 PIPE_CHUNKS = 8  # chunks waiting for COPY at most: the memory an upload holds on to
@@ -72,7 +73,7 @@ class StreamingLoad:
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         if not self._done:  # the request failed: the load's record gets what the client is told
-            self.abort(client_error(exc) if exc is not None else None)
+            self.abort(request_failure(exc) if exc is not None else None)
 
     @property
     def started(self) -> bool:
@@ -97,7 +98,7 @@ class StreamingLoad:
         """Let COPY see the end of the file, wait for the load to commit; its result or its error."""
         self._done = True
         if not self.started:
-            raise UploadError(messages.NO_FILE)
+            raise UploadError(messages.NO_FILE, Failure.BAD_REQUEST)
         self._pipe.close()
         self._join()
         if self._error is not None:
@@ -173,4 +174,4 @@ class _StreamingHandler(FileUploadHandler):
     def upload_complete(self) -> None:
         self._load.raise_if_failed()
         if self._interrupted:
-            raise UploadError(messages.UPLOAD_INTERRUPTED)
+            raise UploadError(messages.UPLOAD_INTERRUPTED, Failure.INTERRUPTED)

@@ -21,7 +21,7 @@ from django.db import DatabaseError, connection, transaction
 from deals import messages
 from deals.driver import Error as PgError
 from deals.driver import copy_from_file, errorcodes, pg_error, pgsql
-from deals.errors import UploadError
+from deals.errors import Failure, UploadError
 from deals.load.copy_errors import translate_copy_error
 from deals.models import TopCustomer
 from deals.source.csv_format import CHUNK_BYTES, CopySource
@@ -76,7 +76,7 @@ def _lock(cursor) -> None:
         cursor.execute(read_sql("load/load_lock"))
     except DatabaseError as error:
         if pg_error(error).pgcode == errorcodes.LOCK_NOT_AVAILABLE:
-            raise UploadError(messages.BUSY, status_code=409) from None
+            raise UploadError(messages.BUSY, Failure.BUSY) from None
         raise
     cursor.execute("SET LOCAL lock_timeout = 0")
     # Dates without an offset are UTC, whatever the server's or the role's time zone.

@@ -17,10 +17,10 @@ from typing import BinaryIO
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models.functions import Now
-from rest_framework import status
 
 from deals import messages
-from deals.errors import UploadError, client_error, too_large_error
+from deals.api.statuses import http_status
+from deals.errors import Failure, UploadError, as_failure, too_large_error
 from deals.load.loader import deals_load
 from deals.models import Upload
 
@@ -89,9 +89,9 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
         # stream's abort reason, keeps what really happened.
         cause = reader.read_error or getattr(file, "abort_reason", None) or exc
         if isinstance(cause, Exception):
-            error = client_error(cause)
+            error = as_failure(cause)
         else:  # Ctrl-C in load_deals (KeyboardInterrupt) or SystemExit: the load rolled back
-            error = UploadError(messages.INTERRUPTED, status.HTTP_503_SERVICE_UNAVAILABLE)
+            error = UploadError(messages.INTERRUPTED, Failure.STOPPED)
         if isinstance(cause, UploadError) and reader.read_error is None:
             # The loader stopped at a bad line; hash the rest, unless the stream itself ends early.
             with contextlib.suppress(Exception):
@@ -145,12 +145,13 @@ def _record_failure(
     upload_id: int, error: UploadError, *, size: int | None, sha256: str | None, started: float, name: str
 ) -> None:
     _record(upload_id, status=Upload.Status.FAILED, error=error.desc, size_bytes=size, sha256=sha256)
-    level = logging.ERROR if error.status_code >= 500 else logging.WARNING
+    status = http_status(error.kind)  # the number the client got (for load_deals, the API's)
+    level = logging.ERROR if status >= 500 else logging.WARNING
     _log(
         level,
         upload=upload_id,
         outcome="failed",
-        status=error.status_code,
+        status=status,
         file=name,
         bytes=size,
         duration_ms=_ms_since(started),

@@ -6,14 +6,20 @@ from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from rest_framework import status
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from deals import messages
-from deals.errors import client_error
+from deals.errors import Failure, UploadError, as_failure
 from deals.management.interruption import interruptible
 from deals.management.progress import BarProgress, CopyRowCounter, LineProgress, ProgressReader
 from deals.uploads.services import upload_record
+
+# The one mapping from a kind of failure to the exit status; any other failure exits with 1.
+EXIT_STATUS = {Failure.STOPPED: 130}  # 128 + SIGINT, as a shell reports Ctrl-C
+
+
+def command_error(error: UploadError) -> CommandError:
+    return CommandError(error.desc, returncode=EXIT_STATUS.get(error.kind, 1))
 
 
 class Command(BaseCommand):
@@ -39,12 +45,12 @@ class Command(BaseCommand):
             try:
                 outcome = upload_record(file=file, name=name, size=size)
             except KeyboardInterrupt:
-                raise CommandError(messages.INTERRUPTED, returncode=130) from None
+                raise command_error(UploadError(messages.INTERRUPTED, Failure.STOPPED)) from None
             except Exception as exc:
-                error = client_error(exc)
-                if error.status_code == status.HTTP_500_INTERNAL_SERVER_ERROR:
+                error = as_failure(exc)
+                if error.kind is Failure.INTERNAL:
                     raise  # a bug: the traceback is what a developer needs
-                raise CommandError(error.desc) from None
+                raise command_error(error) from None
         if verbosity >= 1:
             self.stdout.write(
                 f"loaded {outcome.rows:,} deals ({outcome.bytes_read:,} bytes) from {name}: "

@@ -1,0 +1,37 @@
+"""How every error reaches an API client: `{"Status": "Error", "Desc": ...}`, never DRF's `{"detail"}`."""
+
+import logging
+
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from deals.api.statuses import http_status
+from deals.errors import Failure
+from deals.intake.failures import REQUEST_ERRORS, request_failure
+
+logger = logging.getLogger("deals.errors")  # the name operators know; kept when the module moved
+
+
+def error_response(desc: str, status_code: int) -> Response:
+    return Response({"Status": "Error", "Desc": desc}, status=status_code)
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF's exception hook: a failure's kind gives the status; DRF's own refusals keep theirs."""
+    if isinstance(exc, exceptions.APIException) and not isinstance(exc, REQUEST_ERRORS):
+        # DRF's answers about the request itself (401, 405, 406, 429, ...), before any service ran.
+        response = error_response(str(exc.detail), exc.status_code)
+        kind = None
+    else:
+        error = request_failure(exc)
+        response = error_response(error.desc, http_status(error.kind))
+        kind = error.kind
+    if getattr(exc, "wait", None):
+        response["Retry-After"] = str(int(exc.wait))
+    if getattr(exc, "auth_header", None):
+        response["WWW-Authenticate"] = exc.auth_header
+    if kind is Failure.DATABASE_DOWN:
+        logger.error("database unreachable: %s", str(exc).strip())
+    elif response.status_code >= 500:
+        logger.exception("unexpected error", exc_info=exc)
+    return response

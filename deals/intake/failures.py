@@ -1,0 +1,23 @@
+"""Errors raised while a request's body is read (by Django's or DRF's parsers), as failures in the
+service's words, so that the record of the attempt and the answer say the same thing.
+"""
+
+from django.core.exceptions import SuspiciousOperation
+from rest_framework import exceptions
+
+from deals import messages
+from deals.errors import Failure, UploadError, as_failure
+
+# DRF's errors about a body it could not read; every other APIException is DRF's own answer.
+REQUEST_ERRORS = (exceptions.UnsupportedMediaType, exceptions.ParseError)
+
+
+def request_failure(exc: BaseException) -> UploadError:
+    """What the client is told about `exc`: a request we cannot read, or the upload's own failure."""
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return UploadError(messages.NOT_MULTIPART, Failure.BAD_REQUEST)
+    if isinstance(exc, exceptions.ParseError):
+        return UploadError(str(exc.detail), Failure.BAD_REQUEST)
+    if isinstance(exc, SuspiciousOperation):  # Django's request limits: too many files or fields
+        return UploadError(messages.refused_request(str(exc)), Failure.BAD_REQUEST)
+    return as_failure(exc)
