@@ -1,7 +1,6 @@
 """HTTP in, one service or selector call, HTTP out. Nothing here knows how loading works."""
 
 import json
-from typing import NoReturn
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
@@ -12,14 +11,12 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from deals import messages
 from deals.api import docs as api_docs
 from deals.api.permissions import TokenChallenge, UploadToken
 from deals.api.serializers import UploadInputSerializer, UploadSerializer
-from deals.errors import Failure, UploadError, too_large_error
-from deals.intake.streaming import StreamingLoad
+from deals.intake.service import receive_multipart
 from deals.report.cache import report_answer
-from deals.uploads.services import upload_history, upload_record, upload_refused
+from deals.uploads.services import upload_history
 
 
 @api_docs.not_an_endpoint
@@ -66,28 +63,8 @@ class DealsView(APIView):
 
     @api_docs.deals_post
     def post(self, request):
-        limit = settings.DEALS_MAX_UPLOAD_BYTES
-        declared = request.META.get("CONTENT_LENGTH") or "0"
-        if declared.isdigit() and int(declared) > limit:
-            refuse(too_large_error(limit), size=int(declared))
-        # The file is loaded while it arrives; it commits only once the whole request checks out.
-        with StreamingLoad(request, field="deals", loader=upload_record) as load:
-            files = request.FILES.getlist("deals")
-            if not files:
-                refuse(UploadError(messages.NO_FILE, Failure.BAD_REQUEST), load=load)
-            if len(files) > 1:
-                refuse(UploadError(messages.TWO_FILES, Failure.BAD_REQUEST), load=load)
-            outcome = load.commit()
+        outcome = receive_multipart(request=request, field="deals")
         return Response({"Status": "OK", "rows": outcome.rows, "upload": outcome.upload_id, "dataset": outcome.load_id})
-
-
-def refuse(error: UploadError, *, size: int | None = None, load: StreamingLoad | None = None) -> NoReturn:
-    """Answer with `error`, recorded once: by the load that has started, or as a refused attempt."""
-    if load is not None and load.started:
-        load.abort(error)  # the load's own record of the attempt gets this error
-    else:
-        upload_refused(size=size, error=error)
-    raise error
 
 
 class UploadsPagination(PageNumberPagination):
