@@ -16,7 +16,7 @@ from deals.api.permissions import TokenChallenge, UploadToken
 from deals.api.serializers import UploadInputSerializer, UploadSerializer
 from deals.intake.service import receive_multipart
 from deals.report.cache import report_answer
-from deals.uploads.services import upload_history
+from deals.uploads.selectors import upload_history
 
 
 @api_docs.not_an_endpoint

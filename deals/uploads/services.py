@@ -7,8 +7,6 @@ the loader streams it (each byte is read once, memory stays flat).
 """
 
 import contextlib
-import hashlib
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -23,40 +21,10 @@ from deals.api.statuses import http_status
 from deals.errors import Failure, UploadError, as_failure, too_large_error
 from deals.load.loader import deals_load
 from deals.models import Upload
+from deals.ops.logfmt import logfmt
+from deals.uploads.digest import DigestingReader
 
 logger = logging.getLogger("deals.uploads")  # the name operators know; kept when the module moved
-DRAIN_BYTES = 1 << 20
-
-
-class DigestingReader:
-    """A file-like `read()` that counts and hashes whatever passes through it."""
-
-    def __init__(self, file: BinaryIO) -> None:
-        self._file = file
-        self._sha256 = hashlib.sha256()
-        self.bytes_read = 0
-        self.at_end = False
-        self.read_error: BaseException | None = None
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            data = self._file.read(size)
-        except BaseException as error:
-            self.read_error = error
-            raise
-        if not data and size != 0:
-            self.at_end = True
-        self._sha256.update(data)
-        self.bytes_read += len(data)
-        return data
-
-    def drain(self) -> None:
-        """Read what the loader left (it stops at a bad line), so size and hash describe the whole file."""
-        while not self.at_end:
-            self.read(DRAIN_BYTES)
-
-    def hexdigest(self) -> str | None:
-        return self._sha256.hexdigest() if self.at_end else None
 
 
 @dataclass(frozen=True)
@@ -136,11 +104,6 @@ def upload_refused(*, size: int | None, error: UploadError) -> None:
     _record_failure(upload.pk, error, size=size, sha256=None, started=time.monotonic(), name="")
 
 
-def upload_history():
-    """Every attempt, newest first (a queryset, so callers paginate it)."""
-    return Upload.objects.order_by("-id")
-
-
 def _record_failure(
     upload_id: int, error: UploadError, *, size: int | None, sha256: str | None, started: float, name: str
 ) -> None:
@@ -172,12 +135,4 @@ def _ms_since(started: float) -> int:
 
 
 def _log(level: int, **fields) -> None:
-    """One line of key=value pairs (logfmt), easy to grep and to parse."""
-    logger.log(level, " ".join(f"{key}={_logfmt_value(value)}" for key, value in fields.items()))
-
-
-def _logfmt_value(value) -> str:
-    text = "" if value is None else str(value)
-    if text and not any(c in text for c in ' "=\\') and text.isprintable():
-        return text
-    return json.dumps(text, ensure_ascii=False)
+    logger.log(level, logfmt(**fields))
