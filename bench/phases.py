@@ -78,10 +78,10 @@ def main(path: Path) -> None:
     started = time.perf_counter()
     upload = receive(path)
     timings["receive (multipart parse + temp file)"] = time.perf_counter() - started
-    loader._lock = timed("lock", loader._lock, timings)
-    loader._copy = timed("COPY", loader._copy, timings)
+    loader.lock = timed("lock", loader.lock, timings)
+    loader.copy = timed("COPY", loader.copy, timings)
     TopCustomer.refresh = timed("refresh report", TopCustomer.refresh, timings)
-    loader.drop_stale_partitions = timed("drop previous partition", loader.drop_stale_partitions, timings)
+    loader.cleanup = timed("drop previous partition", loader.cleanup, timings)
     started = time.perf_counter()
     result = loader.deals_load(file=upload)
     load = time.perf_counter() - started

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from deals.load.loader import drop_stale_partitions
+from deals.load.partitions import drop_stale_partitions
 from deals.models import TopCustomer
 from tests.support import DATA
 

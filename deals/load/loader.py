@@ -1,14 +1,11 @@
 """Replace the live dataset with an uploaded deals.csv, atomically: the service behind POST.
 
-The algorithm, one transaction:
-  lock (one load at a time) -> number the load -> create its table -> COPY the file into it ->
-  sample it for the planner -> attach it as a partition of deal_rows -> point dataset.live_load
-  at it -> refresh the report -> commit. Then, outside the transaction, drop the partitions
-  nobody points at any more.
+`deals_load` is the algorithm; each step below runs one named statement of sql/load/, so a change
+to one step (parallel COPY, a lock held only while publishing) replaces that step alone.
 
 Readers never wait for the load: the report is refreshed CONCURRENTLY, the attach takes a lock
-that readers do not conflict with, and `deals` switches to the new rows when the one-row pointer commits.
-A failure anywhere rolls everything back, including the new table.
+that readers do not conflict with, and `deals` switches to the new rows when the one-row pointer
+commits. A failure anywhere rolls everything back, including the new table.
 """
 
 import logging
@@ -20,9 +17,10 @@ from django.db import DatabaseError, connection, transaction
 
 from deals import messages
 from deals.driver import Error as PgError
-from deals.driver import copy_from_file, errorcodes, pg_error, pgsql
+from deals.driver import copy_from_file, errorcodes, pg_error, pgcode, pgsql
 from deals.errors import Failure, UploadError
 from deals.load.copy_errors import translate_copy_error
+from deals.load.partitions import drop_stale_partitions, staging_table_name
 from deals.models import TopCustomer
 from deals.source.csv_format import CHUNK_BYTES, CopySource
 from deals.sql import compose_sql, read_sql
@@ -36,86 +34,91 @@ class LoadResult:
     rows: int
 
 
-def staging_table_name(load_id: int) -> str:
-    return f"deal_rows_{load_id}"
-
-
 def deals_load(*, file: BinaryIO) -> LoadResult:
     """Load `file` (a deals.csv, any supported dialect) as the new dataset, or raise UploadError."""
     source = CopySource(file)
     try:
         # durable: the load is its own transaction; inside someone else's it would not publish.
         with transaction.atomic(durable=True), connection.cursor() as cursor:
-            _lock(cursor)
-            cursor.execute(read_sql("load/load_next_id"))
-            load_id = cursor.fetchone()[0]
-            staging = pgsql.Identifier(staging_table_name(load_id))
-            cursor.execute(compose_sql("load/staging_create", staging=staging, load_id=pgsql.Literal(load_id)))
-            rows = _copy(cursor, source, staging)
+            lock(cursor)
+            utc_dates(cursor)
+            load_id = number(cursor)
+            staging = create(cursor, load_id)
+            rows = copy(cursor, source, staging)
             if rows == 0:
                 raise UploadError(messages.NO_ROWS)
-            cursor.execute(compose_sql("load/staging_analyze", staging=staging))
-            cursor.execute(compose_sql("load/staging_attach", staging=staging, load_id=pgsql.Literal(load_id)))
-            cursor.execute(read_sql("load/dataset_publish"), {"load_id": load_id})
-            TopCustomer.refresh(concurrently=True, strict=True)
+            analyze(cursor, staging)
+            attach(cursor, staging, load_id)
+            publish(cursor, load_id)
+            refresh()
     except (PgError, DatabaseError) as error:
         upload_error = translate_copy_error(pg_error(error), source)
         if upload_error is None:
             raise
         raise upload_error from None
-    try:
-        drop_stale_partitions()
-    except DatabaseError as error:  # the upload has committed: report, do not fail it
-        logger.warning("could not list old partitions to drop: %s", str(error).strip())
+    cleanup()
     return LoadResult(load_id=load_id, rows=rows)
 
 
-def _lock(cursor) -> None:
-    cursor.execute("SET LOCAL lock_timeout = %s", [f"{settings.DEALS_LOAD_WAIT_SECONDS}s"])
+def lock(cursor) -> None:
+    """One load at a time: wait at most DEALS_LOAD_WAIT_SECONDS for the one before (then BUSY)."""
+    cursor.execute(read_sql("load/lock_timeout"), {"timeout": f"{settings.DEALS_LOAD_WAIT_SECONDS}s"})
     try:
         cursor.execute(read_sql("load/load_lock"))
     except DatabaseError as error:
-        if pg_error(error).pgcode == errorcodes.LOCK_NOT_AVAILABLE:
+        if pgcode(error) == errorcodes.LOCK_NOT_AVAILABLE:
             raise UploadError(messages.BUSY, Failure.BUSY) from None
         raise
-    cursor.execute("SET LOCAL lock_timeout = 0")
-    # Dates without an offset are UTC, whatever the server's or the role's time zone.
-    cursor.execute("SET LOCAL TimeZone = 'UTC'")
+    cursor.execute(read_sql("load/lock_timeout"), {"timeout": "0"})
 
 
-def _copy(cursor, source: CopySource, staging: pgsql.Identifier) -> int:
-    copy = compose_sql(
+def utc_dates(cursor) -> None:
+    cursor.execute(read_sql("load/utc_dates"))
+
+
+def number(cursor) -> int:
+    cursor.execute(read_sql("load/load_next_id"))
+    return cursor.fetchone()[0]
+
+
+def create(cursor, load_id: int) -> pgsql.Identifier:
+    staging = pgsql.Identifier(staging_table_name(load_id))
+    cursor.execute(compose_sql("load/staging_create", staging=staging, load_id=pgsql.Literal(load_id)))
+    return staging
+
+
+def copy(cursor, source: CopySource, staging: pgsql.Identifier) -> int:
+    """COPY the file's rows into the staging table; how many it stored."""
+    statement = compose_sql(
         "load/staging_copy",
         staging=staging,
         columns=pgsql.SQL(", ").join(pgsql.Identifier(name) for name in source.format.columns),
         encoding=pgsql.Literal(source.format.encoding),
         delimiter=pgsql.Literal(source.format.delimiter),
     )
-    return copy_from_file(cursor, copy, source, chunk_bytes=CHUNK_BYTES)
+    return copy_from_file(cursor, statement, source, chunk_bytes=CHUNK_BYTES)
 
 
-def drop_stale_partitions() -> list[str]:
-    """Drop the partitions of loads that are no longer live; return those still held by readers.
+def analyze(cursor, staging: pgsql.Identifier) -> None:
+    cursor.execute(compose_sql("load/staging_analyze", staging=staging))
 
-    Each drop is its own short transaction with a lock timeout: a long query in psql that still
-    reads an old partition makes us skip it (the next load retries), never wait or fail.
-    """
-    kept = []
-    with connection.cursor() as cursor:
-        cursor.execute(read_sql("load/stale_partitions"))
-        stale = [name for (name,) in cursor.fetchall()]
-    for name in stale:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = %s", [f"{settings.DEALS_CLEANUP_LOCK_TIMEOUT_MS}ms"])
-                cursor.execute(compose_sql("load/partition_drop", partition=pgsql.Identifier(name)))
-        except DatabaseError as error:
-            code = pg_error(error).pgcode
-            if code == errorcodes.UNDEFINED_TABLE:
-                continue  # a load that committed at the same time dropped it first
-            kept.append(name)
-            if code == errorcodes.LOCK_NOT_AVAILABLE:
-                logger.info("old partition %s is still being read; a later load drops it", name)
-            else:  # the upload has committed: report, do not fail it
-                logger.warning("could not drop old partition %s: %s", name, str(error).strip())
-    return kept
+
+def attach(cursor, staging: pgsql.Identifier, load_id: int) -> None:
+    cursor.execute(compose_sql("load/staging_attach", staging=staging, load_id=pgsql.Literal(load_id)))
+
+
+def publish(cursor, load_id: int) -> None:
+    cursor.execute(read_sql("load/dataset_publish"), {"load_id": load_id})
+
+
+def refresh() -> None:
+    """The report, refreshed in the publishing transaction (sql/report/top_customers.sql)."""
+    TopCustomer.refresh(concurrently=True, strict=True)
+
+
+def cleanup() -> None:
+    """After commit: drop the partitions nobody points at any more, never failing the upload."""
+    try:
+        drop_stale_partitions()
+    except DatabaseError as error:  # the upload has committed: report, do not fail it
+        logger.warning("could not list old partitions to drop: %s", str(error).strip())
