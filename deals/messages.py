@@ -5,7 +5,9 @@ Line-level messages follow the contract's form: `line N, column "c": "value" <wh
 
 from collections.abc import Iterable
 
-EXPECTED = "customer, item, total, quantity, date"
+from deals.source.columns import COLUMNS
+
+EXPECTED = ", ".join(COLUMNS)
 
 NO_FILE = 'no file in the form field "deals"; send the CSV as multipart/form-data with -F deals=@deals.csv'
 TWO_FILES = 'send exactly one file in the form field "deals"; this request has several'
@@ -39,8 +41,8 @@ CONSTRAINT_MESSAGES = {
     "quantity_positive": ("quantity", "is not a positive whole number"),
     "date_finite": ("date", NOT_DATE_TIME),
 }
-TOO_FEW_VALUES = "has too few values (expected 5: " + EXPECTED + ")"
-TOO_MANY_VALUES = "has too many values (expected 5: " + EXPECTED + ")"
+TOO_FEW_VALUES = f"has too few values (expected {len(COLUMNS)}: {EXPECTED})"
+TOO_MANY_VALUES = f"has too many values (expected {len(COLUMNS)}: {EXPECTED})"
 UNCLOSED_QUOTE = "opens a quoted value that is never closed"
 STRAY_LINE_BREAK = "has a line break inside an unquoted value"
 NUL_BYTE = "contains a NUL byte (0x00); this is not a CSV text file"

@@ -30,8 +30,8 @@ from deals import driver, messages
 from deals.errors import Failure, UploadError
 from deals.intake.chunk_pipe import ChunkPipe
 from deals.intake.failures import request_failure
+from deals.source.csv_format import CHUNK_BYTES
 
-CHUNK_BYTES = 1 << 20  # what the multipart parser hands over at a time
 PIPE_CHUNKS = 8  # chunks waiting for COPY at most: the memory an upload holds on to
 ABORT_GRACE_SECONDS = 1.0  # after this, a loader still busy (waiting for the load lock) is cancelled
 

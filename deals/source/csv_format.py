@@ -14,11 +14,11 @@ from typing import BinaryIO
 
 from deals import messages
 from deals.errors import UploadError
+from deals.source.columns import COLUMNS
 
-COLUMNS = ("customer", "item", "total", "quantity", "date")
 BOM = b"\xef\xbb\xbf"
 SAMPLE_BYTES = 1 << 20  # read before deciding the encoding; also the longest header accepted
-CHUNK_BYTES = 1 << 20  # what each read hands to COPY
+CHUNK_BYTES = 1 << 20  # what each read hands to COPY; also what the multipart parser hands over
 MAX_LINE_BYTES = 4 << 20  # beyond this a "line" is passed on uncut, so memory stays bounded
 # A line holding nothing but spaces or tabs (and a CR), preceded by the end of the line before it.
 BLANK_LINE = re.compile(rb"(?<=\n)[ \t\r]*\n")
