@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from deals import driver, messages
 from deals.driver import pgsql
 from deals.load.copy_errors import translate_copy_error
+from deals.load.loader import copy_statement
 from deals.source.csv_format import CopySource
 from deals.sql import compose_sql
 
@@ -22,13 +23,7 @@ def copy_error(content: bytes) -> tuple[BaseException, CopySource]:
     """COPY `content` into a fresh staging table, as the loader does; PostgreSQL's error and the source."""
     source = CopySource(io.BytesIO(content))
     staging = pgsql.Identifier("copy_errors_probe")
-    statement = compose_sql(
-        "load/staging_copy",
-        staging=staging,
-        columns=pgsql.SQL(", ").join(pgsql.Identifier(name) for name in source.format.columns),
-        encoding=pgsql.Literal(source.format.encoding),
-        delimiter=pgsql.Literal(source.format.delimiter),
-    )
+    statement = copy_statement(source, staging)
     with pytest.raises((DatabaseError, driver.Error)) as failed, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(compose_sql("load/staging_create", staging=staging, load_id=pgsql.Literal(0)))
         driver.copy_from_file(cursor, statement, source, chunk_bytes=1 << 16)

@@ -89,14 +89,18 @@ def create(cursor, load_id: int) -> pgsql.Identifier:
 
 def copy(cursor, source: CopySource, staging: pgsql.Identifier) -> int:
     """COPY the file's rows into the staging table; how many it stored."""
-    statement = compose_sql(
+    return copy_from_file(cursor, copy_statement(source, staging), source, chunk_bytes=CHUNK_BYTES)
+
+
+def copy_statement(source: CopySource, staging: pgsql.Identifier) -> pgsql.Composed:
+    """The COPY for this file's dialect: its column order, encoding and delimiter."""
+    return compose_sql(
         "load/staging_copy",
         staging=staging,
         columns=pgsql.SQL(", ").join(pgsql.Identifier(name) for name in source.format.columns),
         encoding=pgsql.Literal(source.format.encoding),
         delimiter=pgsql.Literal(source.format.delimiter),
     )
-    return copy_from_file(cursor, statement, source, chunk_bytes=CHUNK_BYTES)
 
 
 def analyze(cursor, staging: pgsql.Identifier) -> None:
