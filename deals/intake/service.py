@@ -38,7 +38,8 @@ def refuse_if_declared_too_large(*, content_length: str | None) -> None:
 def refuse(error: UploadError, *, size: int | None = None, load: StreamingLoad | None = None) -> NoReturn:
     """Answer with `error`, recorded once: by the load that has started, or as a refused attempt."""
     if load is not None and load.started:
-        load.abort(error)  # the load's own record of the attempt gets this error
+        load.abort(error)  # the load's own record of the attempt gets this error...
+        load.raise_if_failed()  # ...unless it had already failed by itself: then the client hears that
     else:
         upload_refused(size=size, error=error)
     raise error
