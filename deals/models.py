@@ -41,6 +41,13 @@ class Upload(models.Model):
         LOADED = "loaded"
         FAILED = "failed"
 
+    class Phase(models.TextChoices):
+        """Where a running upload is (deals/uploads/progress.py); NULL once it has finished."""
+
+        RECEIVING = "receiving"  # the file is arriving (and COPY storing it as it comes)
+        COPYING = "copying"  # all of it read; COPY storing the last rows
+        PUBLISHING = "publishing"  # COPY done: attach, refresh of the report, commit
+
     file_name = models.TextField(blank=True, default="")
     size_bytes = models.BigIntegerField(null=True)
     sha256 = models.TextField(null=True)  # noqa: DJ001 (NULL: refused unread, no hash; never "")
@@ -50,6 +57,11 @@ class Upload(models.Model):
     error = models.TextField(blank=True, default="")
     started_at = models.DateTimeField(db_default=Now())
     finished_at = models.DateTimeField(null=True)
+    # Live progress (migrations_sql/0006_upload_progress.sql), written at most about once a second.
+    phase = models.TextField(choices=Phase.choices, null=True)  # noqa: DJ001 (NULL: finished)
+    bytes_received = models.BigIntegerField(null=True)
+    copy_pids = ArrayField(models.IntegerField(), default=list)  # the load's COPY backends
+    rows_copied = models.BigIntegerField(null=True)  # COPY's count once it has ended
     duration = models.GeneratedField(
         expression=F("finished_at") - F("started_at"), output_field=models.DurationField(), db_persist=True
     )

@@ -2,7 +2,7 @@
 request, every answer and the error shapes with examples. Kept apart so the views stay short.
 """
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 
 from deals import messages
 from deals.api.serializers import ErrorSerializer, ReportSerializer, UploadInputSerializer, UploadOkSerializer
@@ -49,4 +49,16 @@ deals_post = extend_schema(
 # The root only links to the endpoints; the schema documents them, not the index.
 not_an_endpoint = extend_schema(exclude=True)
 
-uploads_list = extend_schema(tags=["uploads"], summary="Upload history, newest first")
+uploads_list = extend_schema(
+    tags=["uploads"],
+    summary="Upload history, newest first",
+    parameters=[
+        OpenApiParameter(
+            "status",
+            str,
+            enum=["running", "loaded", "failed"],
+            description="Only the attempts with this status (running: in progress).",
+        )
+    ],
+)
+upload_detail = extend_schema(tags=["uploads"], summary="One upload attempt, with its progress while it runs")

@@ -4,17 +4,19 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
-from rest_framework import generics
+from rest_framework import exceptions, generics
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from deals import messages
 from deals.api import docs as api_docs
 from deals.api.permissions import TokenChallenge, UploadToken
 from deals.api.serializers import UploadInputSerializer, UploadSerializer
 from deals.intake.service import receive_multipart
+from deals.models import Upload
 from deals.report.cache import report_answer
 from deals.uploads.selectors import upload_history
 
@@ -78,10 +80,27 @@ class UploadsPagination(PageNumberPagination):
 
 @api_docs.uploads_list
 class UploadsView(generics.ListAPIView):
-    """Every upload attempt, newest first: file, size, SHA-256, rows, outcome and timing."""
+    """Every upload attempt, newest first: file, size, SHA-256, rows, outcome and timing; `?status=running`
+    lists the uploads in progress, with their phase, bytes and rows so far."""
 
     serializer_class = UploadSerializer
     pagination_class = UploadsPagination
+
+    def get_queryset(self):
+        status = self.request.query_params.get("status")
+        if status is not None and status not in Upload.Status.values:
+            raise exceptions.ParseError(messages.unknown_upload_status(status, Upload.Status.values))
+        return upload_history(status=status)
+
+
+@api_docs.upload_detail
+class UploadDetailView(generics.RetrieveAPIView):
+    """One upload attempt; while it runs, its phase, bytes received and rows stored so far."""
+
+    serializer_class = UploadSerializer
+    # Readable by exactly the people who may read the history.
+    authentication_classes = UploadsView.authentication_classes
+    permission_classes = UploadsView.permission_classes
 
     def get_queryset(self):
         return upload_history()

@@ -10,14 +10,14 @@ commits. A failure anywhere rolls everything back, including the new table.
 
 import logging
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from deals import messages
 from deals.driver import Error as PgError
-from deals.driver import copy_from_file, errorcodes, pg_error, pgcode, pgsql
+from deals.driver import backend_pid, copy_from_file, errorcodes, pg_error, pgcode, pgsql
 from deals.errors import Failure, UploadError
 from deals.load.copy_errors import translate_copy_error
 from deals.load.partitions import drop_stale_partitions, staging_table_name
@@ -34,8 +34,25 @@ class LoadResult:
     rows: int
 
 
-def deals_load(*, file: BinaryIO) -> LoadResult:
+class LoadObserver(Protocol):
+    """Told where the load is, so a running upload can show it (deals/uploads/progress.py)."""
+
+    def copy_started(self, pid: int) -> None:
+        """A COPY stream starts in backend `pid` (pg_stat_progress_copy counts its rows); once per stream."""
+
+    def copy_finished(self, rows: int) -> None:
+        """Every COPY stream has ended with `rows` stored in all; publishing starts."""
+
+
+class _Unobserved:
+    def copy_started(self, pid: int) -> None: ...
+
+    def copy_finished(self, rows: int) -> None: ...
+
+
+def deals_load(*, file: BinaryIO, observer: LoadObserver | None = None) -> LoadResult:
     """Load `file` (a deals.csv, any supported dialect) as the new dataset, or raise UploadError."""
+    observer = observer or _Unobserved()
     source = CopySource(file)
     try:
         # durable: the load is its own transaction; inside someone else's it would not publish.
@@ -44,7 +61,9 @@ def deals_load(*, file: BinaryIO) -> LoadResult:
             utc_dates(cursor)
             load_id = number(cursor)
             staging = create(cursor, load_id)
+            observer.copy_started(backend_pid(cursor))
             rows = copy(cursor, source, staging)
+            observer.copy_finished(rows)
             if rows == 0:
                 raise UploadError(messages.NO_ROWS)
             analyze(cursor, staging)

@@ -9,11 +9,12 @@ the loader streams it (each byte is read once, memory stays flat).
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.db.models.functions import Now
 
 from deals import messages
@@ -23,6 +24,7 @@ from deals.load.loader import deals_load
 from deals.models import Upload
 from deals.ops.logfmt import logfmt
 from deals.uploads.digest import DigestingReader
+from deals.uploads.progress import RECEIVING, Snapshot, UploadProgress
 
 logger = logging.getLogger("deals.uploads")  # the name operators know; kept when the module moved
 
@@ -36,21 +38,27 @@ class UploadOutcome:
     sha256: str
 
 
-def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> UploadOutcome:
+def upload_record(
+    *, file: BinaryIO, name: str, size: int | None = None, listener: Callable[[Snapshot], None] | None = None
+) -> UploadOutcome:
     """Load `file` as the new dataset through deals_load, recording the attempt; raise UploadError.
 
     `size`, when known beforehand, lets a file over DEALS_MAX_UPLOAD_BYTES be refused unread.
+    The attempt's row shows its progress while it runs (deals/uploads/progress.py); `listener`
+    is also told of each change.
     """
     started = time.monotonic()
-    upload = Upload.objects.create(file_name=name, size_bytes=size)
+    upload = Upload.objects.create(file_name=name, size_bytes=size, phase=RECEIVING)
     limit = settings.DEALS_MAX_UPLOAD_BYTES
     if size is not None and size > limit:
         error = too_large_error(limit)
         _record_failure(upload.pk, error, size=size, sha256=None, started=started, name=name)
         raise error
     reader = DigestingReader(file)
+    progress = UploadProgress(upload_id=upload.pk, listener=listener)
     try:
-        result = deals_load(file=reader)
+        with progress.recorded(connect_params=connection.get_connection_params()):
+            result = deals_load(file=progress.reader(reader), observer=progress)
     except BaseException as exc:
         # psycopg2 replaces an exception raised while COPY pulls the file with its own
         # QueryCanceled, and a stream aborted mid-load cancels the query: the reader, or the
@@ -125,7 +133,7 @@ def _record_failure(
 def _record(upload_id: int, **outcome) -> None:
     """Write the outcome in its own statement; a database that has gone away only costs the record."""
     try:
-        Upload.objects.filter(pk=upload_id).update(finished_at=Now(), **outcome)
+        Upload.objects.filter(pk=upload_id).update(finished_at=Now(), phase=None, **outcome)
     except DatabaseError as exc:
         _log(logging.ERROR, upload=upload_id, outcome="unrecorded", error=str(exc).strip())
 
