@@ -1,11 +1,11 @@
-"""Top-level routes: the API root at /, the deals API under /api/, its schema and docs, /healthz."""
+"""Top-level routes: the API root at /, the deals API under /api/, its schema and docs, /healthz, /metrics."""
 
 from django.conf import settings
 from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from deals.api.views import ApiRootView
+from deals.api.views import ApiRootView, MetricsView
 from deals.ops.health import healthz
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
 ]
 if settings.DEBUG:
     # `make run` (gunicorn, DEBUG on) serves the browsable API's and Swagger UI's files itself;

@@ -30,14 +30,26 @@ class UploadToken(BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        token = settings.DEALS_UPLOAD_TOKEN
-        if not token:
+        if not settings.DEALS_UPLOAD_TOKEN:
             _log_open_uploads_once()
             return True
-        scheme, _, given = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() == "token" and hmac.compare_digest(given.strip().encode(), token.encode()):
-            return True
-        raise exceptions.NotAuthenticated(messages.TOKEN_REQUIRED)
+        return _token_given(request)
+
+
+class TokenRequired(BasePermission):
+    """Every method needs the upload token when DEALS_UPLOAD_TOKEN is set (the metrics)."""
+
+    def has_permission(self, request, view) -> bool:
+        return not settings.DEALS_UPLOAD_TOKEN or _token_given(request)
+
+
+def _token_given(request) -> bool:
+    """True when the request carries the token; else the 401 that names it."""
+    token = settings.DEALS_UPLOAD_TOKEN
+    scheme, _, given = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "token" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return True
+    raise exceptions.NotAuthenticated(messages.TOKEN_REQUIRED)
 
 
 def _log_open_uploads_once() -> None:

@@ -5,6 +5,7 @@ import json
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
 from rest_framework import exceptions, generics
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -13,10 +14,11 @@ from rest_framework.views import APIView
 
 from deals import messages
 from deals.api import docs as api_docs
-from deals.api.permissions import TokenChallenge, UploadToken
+from deals.api.permissions import TokenChallenge, TokenRequired, UploadToken
 from deals.api.serializers import UploadInputSerializer, UploadSerializer
 from deals.intake.service import receive_multipart
 from deals.models import Upload
+from deals.ops import metrics
 from deals.report.cache import report_answer
 from deals.uploads.selectors import upload_history
 
@@ -51,12 +53,15 @@ class DealsView(APIView):
     @api_docs.deals_get
     def get(self, request):
         if request.accepted_renderer.format != "json":  # a browser: the page with the upload form
-            return Response(json.loads(report_answer().body))
+            answer = report_answer()
+            metrics.report_served(cache=answer.cache, status=200)
+            return Response(json.loads(answer.body))
         answer = report_answer(if_none_match=request.headers.get("If-None-Match"))
         if answer.body is None:
             response = HttpResponseNotModified()
         else:
             response = HttpResponse(answer.body, content_type="application/json")
+        metrics.report_served(cache=answer.cache, status=response.status_code)
         response["ETag"] = answer.etag
         response["Cache-Control"] = "no-cache"  # clients may keep it, but must revalidate (cheap: 304)
         if answer.upload_id is not None:
@@ -104,3 +109,25 @@ class UploadDetailView(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return upload_history()
+
+
+class AnyAccept(BaseContentNegotiation):
+    """The metrics are text whatever the scraper accepts; only an error is rendered (as JSON)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+@api_docs.not_an_endpoint
+class MetricsView(APIView):
+    """Prometheus' scrape target; needs the upload token when DEALS_UPLOAD_TOKEN is set."""
+
+    authentication_classes = [TokenChallenge]
+    permission_classes = [TokenRequired]
+    content_negotiation_class = AnyAccept
+
+    def get(self, request):
+        return HttpResponse(metrics.metrics_text(), content_type=metrics.CONTENT_TYPE)

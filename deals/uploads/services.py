@@ -22,6 +22,7 @@ from deals.api.statuses import http_status
 from deals.errors import Failure, UploadError, as_failure, too_large_error
 from deals.load.loader import deals_load
 from deals.models import Upload
+from deals.ops import metrics
 from deals.ops.logfmt import logfmt
 from deals.uploads.digest import DigestingReader
 from deals.uploads.progress import RECEIVING, Snapshot, UploadProgress
@@ -92,6 +93,13 @@ def upload_record(
         rows_loaded=outcome.rows,
         load_id=outcome.load_id,
     )
+    metrics.upload_finished(
+        outcome="loaded",
+        status=200,
+        seconds=time.monotonic() - started,
+        size_bytes=outcome.bytes_read,
+        rows=outcome.rows,
+    )
     _log(
         logging.INFO,
         upload=upload.pk,
@@ -117,6 +125,9 @@ def _record_failure(
 ) -> None:
     _record(upload_id, status=Upload.Status.FAILED, error=error.desc, size_bytes=size, sha256=sha256)
     status = http_status(error.kind)  # the number the client got (for load_deals, the API's)
+    metrics.upload_finished(
+        outcome="failed", status=status, seconds=time.monotonic() - started, size_bytes=size, rows=None
+    )
     level = logging.ERROR if status >= 500 else logging.WARNING
     _log(
         level,
