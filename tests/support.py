@@ -3,6 +3,7 @@
 Kept apart from conftest.py (which only holds fixtures): pytest advises against importing from it.
 """
 
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -54,3 +55,12 @@ def staging_tables() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%%' AND relkind = 'r'")
         return sorted(name for (name,) in cursor.fetchall())
+
+
+@contextmanager
+def publishing_blocked():
+    """A psql session locking `dataset` so that a load's publish step (its UPDATE) waits until the block ends."""
+    with closing(psql_session()) as session, session.cursor() as cursor:
+        cursor.execute("LOCK TABLE dataset IN EXCLUSIVE MODE")
+        yield
+        session.rollback()

@@ -9,29 +9,19 @@ import socket
 import subprocess
 import sys
 import threading
-from contextlib import closing, contextmanager
 
 import pytest
 
 from deals import messages
 from deals.models import Upload
 from tests.live_server import PROJECT, Gunicorn, database_url, multipart, wait_until
-from tests.support import csv_of, post_csv, psql_session
+from tests.support import csv_of, post_csv, psql_session, publishing_blocked
 
 ROWS = 300_000  # about 10 MB: more than the intake's pipe holds, so the first half is stored before the rest is sent
 
 
 def many_rows(rows: int = ROWS) -> bytes:
     return csv_of(*[(f"buyer{n % 997}", "Opal", n % 1000) for n in range(rows)])
-
-
-@contextmanager
-def publishing_blocked():
-    """A psql session locking `dataset` so that a load's publish step (its UPDATE) waits until the block ends."""
-    with closing(psql_session()) as session, session.cursor() as cursor:
-        cursor.execute("LOCK TABLE dataset IN EXCLUSIVE MODE")
-        yield
-        session.rollback()
 
 
 @pytest.mark.django_db

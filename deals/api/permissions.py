@@ -43,6 +43,14 @@ class TokenRequired(BasePermission):
         return not settings.DEALS_UPLOAD_TOKEN or _token_given(request)
 
 
+def has_token(request) -> bool:
+    """Whether `request` may see what the token protects (always, when DEALS_UPLOAD_TOKEN is unset)."""
+    try:
+        return not settings.DEALS_UPLOAD_TOKEN or _token_given(request)
+    except exceptions.NotAuthenticated:
+        return False
+
+
 def _token_given(request) -> bool:
     """True when the request carries the token; else the 401 that names it."""
     token = settings.DEALS_UPLOAD_TOKEN
