@@ -154,3 +154,23 @@ def test_a_million_row_upload_moves_the_bar(live_server, empty_dataset, tmp_path
         values = page.evaluate("window.barValues")
     assert len(set(values)) >= 3, values
     assert values == sorted(values)  # the bar only moves forward
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_dropped_on_the_box_is_the_one_uploaded(live_server, empty_dataset):
+    with browser_page(live_server.url) as page:
+        page.goto("/")
+        page.evaluate(
+            """(text) => {
+                const files = new DataTransfer();
+                files.items.add(new File([text], "dropped.csv", {type: "text/csv"}));
+                document.getElementById("drop-zone").dispatchEvent(
+                    new DragEvent("drop", {dataTransfer: files, bubbles: true, cancelable: true}));
+            }""",
+            BAD.decode(),
+        )
+        assert page.get_by_label("CSV file").evaluate("input => input.files[0].name") == "dropped.csv"
+        page.get_by_role("button", name="Upload").click()
+        page.locator("#upload-result.error").wait_for()
+        assert page.locator("#upload-result").inner_text() == BAD_DESC
+        assert "dropped.csv" in page.locator("#uploads-table tbody tr").first.inner_text()
