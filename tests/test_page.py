@@ -62,6 +62,7 @@ class TestThePage:
     def test_the_api_root_moved_to_api(self, client):
         root = client.get("/api/", HTTP_ACCEPT="application/json").json()
         assert root["deals"].endswith("/api/deals/") and root["uploads"].endswith("/api/uploads/")
+        assert root["page"] == "http://testserver/" and root["metrics"].endswith("/metrics")
 
     @override_settings(DEALS_UPLOAD_TOKEN="s3cret")
     def test_with_a_token_set_it_asks_for_it_and_shows_the_history_only_to_its_holders(self, client):

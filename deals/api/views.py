@@ -35,6 +35,8 @@ class ApiRootView(APIView):
                 "schema": reverse("schema", request=request),
                 "docs": reverse("docs", request=request),
                 "health": reverse("healthz", request=request),
+                "metrics": reverse("metrics", request=request),
+                "page": reverse("page", request=request),
             }
         )
 
