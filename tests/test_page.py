@@ -175,3 +175,20 @@ def test_a_file_dropped_on_the_box_is_the_one_uploaded(live_server, empty_datase
         page.locator("#upload-result.error").wait_for()
         assert page.locator("#upload-result").inner_text() == BAD_DESC
         assert "dropped.csv" in page.locator("#uploads-table tbody tr").first.inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_token_set_the_page_uploads_with_the_token_it_is_given(live_server, empty_dataset, settings):
+    settings.DEALS_UPLOAD_TOKEN = "s3cret"
+    with browser_page(live_server.url) as page:
+        page.goto("/")
+        assert "needs the upload token" in page.locator("#uploads-part").inner_text()
+        page.get_by_label("CSV file").set_input_files(DATA / "deals.csv")
+        page.get_by_label("Upload token").fill("wrong")
+        page.get_by_role("button", name="Upload").click()
+        page.locator("#upload-result.error").wait_for()
+        assert page.locator("#upload-result").inner_text() == messages.TOKEN_REQUIRED
+        page.get_by_label("Upload token").fill("s3cret")
+        page.get_by_role("button", name="Upload").click()
+        page.locator("#upload-result.ok").wait_for()
+        assert "loaded 767 deals" in page.locator("#uploads-table tbody tr").first.inner_text()
