@@ -31,10 +31,11 @@ def csv_of(*deals: tuple, header: str = HEADER, newline: str = "\n") -> bytes:
     return (newline.join(lines) + newline).encode()
 
 
-def post_csv(client: APIClient, content: bytes, name: str = "deals.csv"):
+def post_csv(client: APIClient, content: bytes, name: str = "deals.csv", content_type: str = "text/csv"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return client.post("/api/deals/", {"deals": SimpleUploadedFile(name, content, "text/csv")}, format="multipart")
+    upload = SimpleUploadedFile(name, content, content_type)
+    return client.post("/api/deals/", {"deals": upload}, format="multipart")
 
 
 @pytest.fixture
