@@ -151,31 +151,29 @@ class Decompressed:
                     if frame_started and not frame.eof:
                         raise BrokenAt(partial(messages.compressed_cut_short, kind="zstd"))
                     return
-            view = memoryview(data)
-            for start in range(0, len(view), ZSTD_SLICE):
+            view, position = memoryview(data), 0
+            while position < len(view):
+                piece = view[position : position + ZSTD_SLICE]
                 try:
-                    out = frame.decompress(view[start : start + ZSTD_SLICE])
+                    out = frame.decompress(piece)
                 except zstandard.ZstdError as error:
-                    yield b"".join(pending)
+                    if pending:  # never an empty chunk: readers take that for the end of the file
+                        yield b"".join(pending)
                     detail = str(error).removeprefix("zstd decompress error: ")
                     raise BrokenAt(partial(messages.compressed_corrupt, kind="zstd", detail=detail)) from None
+                position += len(piece)
                 frame_started = True
-                if frame.eof:  # the next frame, if any, starts in what is left of this slice
-                    rest = frame.unused_data + bytes(view[start + ZSTD_SLICE :])
+                if frame.eof:  # the next frame, if any, starts in what this one left of the piece
+                    position -= len(frame.unused_data)
                     frame = decompressor.decompressobj()
                     frame_started = False
-                    if out:
-                        pending.append(out)
-                    data = rest
-                    break
                 if out:
                     pending.append(out)
                     pending_size += len(out)
                     if pending_size >= OUT_CHUNK:
                         yield b"".join(pending)
                         pending, pending_size = [], 0
-            else:
-                data = b""
+            data = b""
 
 
 def _declared_compression(content_encoding: str | None) -> str | None:
