@@ -26,8 +26,10 @@ SAMPLE_BYTES = 1 << 20  # read before deciding the encoding; also the longest he
 CHUNK_BYTES = 1 << 20  # what each read hands to COPY
 MAX_LINE_BYTES = 4 << 20  # beyond this a "line" is passed on uncut, so memory stays bounded
 DELIMITERS = (",", ";", "\t", "|")
-# A line holding nothing but spaces or tabs, preceded by the end of the line before it (CRs are LFs by then).
-BLANK_LINE = re.compile(rb"(?<=\n)[ \t]*\n")
+# The end of a line followed by a line of nothing but spaces or tabs (CRs are LFs by then): removing
+# the match removes the blank line. Starting with a literal LF lets the regex engine skip ahead.
+BLANK_LINE = re.compile(rb"\n[ \t]*(?=\n)")
+BLANK_FIRST_LINE = re.compile(rb"[ \t]*\n")
 LINE_BREAK = re.compile(rb"\r\n?|\n")
 # Matches when a line break lies inside a quoted value (the text starting outside quotes): pairs
 # of quotes with no break between them are skipped possessively, so it runs in linear time.
@@ -193,7 +195,7 @@ class CopySource:
         starts_inside = self._inside
         if chunk.count(b'"') % 2:
             self._inside = not self._inside
-        if not starts_inside and not QUOTED_BREAK.match(chunk):
+        if not starts_inside and (b'"' not in chunk or not QUOTED_BREAK.match(chunk)):
             return self._clean_outside(chunk, at_line_start=True)
         return self._clean_quoted(chunk, starts_inside)
 
@@ -201,15 +203,17 @@ class CopySource:
         """Line ends made LF, blank lines and padding dropped: `text` lies wholly outside quotes."""
         if b"\r" in text:
             text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        # A leading "\n" lets BLANK_LINE see a blank first line; it is removed again below.
-        marked = b"\n" + text if at_line_start else text
-        if BLANK_LINE.search(marked):
+        if (at_line_start and BLANK_FIRST_LINE.match(text)) or BLANK_LINE.search(text):
+            # A leading "\n" lets BLANK_LINE see a blank first line; one LF is removed again below.
+            marked = b"\n" + text if at_line_start else text
             first_line = self._lines_passed + 1 - at_line_start
             for match in BLANK_LINE.finditer(marked):
-                self._dropped.append(first_line + marked.count(b"\n", 0, match.start()))
+                self._dropped.append(first_line + marked.count(b"\n", 0, match.start() + 1))
             marked = BLANK_LINE.sub(b"", marked)
-        self._lines_passed += text.count(b"\n")
-        text = marked[1:] if at_line_start else marked
+            self._lines_passed += text.count(b"\n")
+            text = marked[1:] if at_line_start else marked
+        else:
+            self._lines_passed += text.count(b"\n")
         if self.format.padding:
             text = self._padding.sub(b"", text)
         if b"\n" in text:

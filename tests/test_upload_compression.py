@@ -201,3 +201,15 @@ NOT_CSV = [
 @pytest.mark.parametrize(("make", "desc"), [case[1:] for case in NOT_CSV], ids=[case[0] for case in NOT_CSV])
 def test_a_file_that_is_not_a_csv_is_named_with_what_to_send_instead(client, loaded, sample_csv, make, desc):
     assert refused(client, make(sample_csv), loaded) == desc
+
+
+@pytest.mark.parametrize(
+    ("compressed", "kind"),
+    [(gzip.compress(LONG), "gzip"), (zstandard.ZstdCompressor().compress(LONG), "zstd")],
+    ids=["gzip", "zstd"],
+)
+def test_garbage_after_the_compressed_data_is_refused_and_nothing_loads(client, loaded, compressed, kind):
+    desc = refused(client, compressed + b"not compressed", loaded)
+    assert desc.startswith(f"the {kind} data is damaged (")
+    last_line = LONG.count(b"\n") + 1  # the data ends after the last line's break
+    assert desc.endswith(f"after line {last_line} of the CSV; compress the CSV again")
