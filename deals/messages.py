@@ -64,7 +64,14 @@ ADVICE_UNZIP = "extract deals.csv from it and upload that (plain, gzip or zstd)"
 ADVICE_RECOMPRESS = "only gzip and zstd are accepted: upload deals.csv plain, or compressed with gzip or zstd"
 ADVICE_SAVE_AS_CSV = 'save the data as CSV ("CSV UTF-8" in Excel, "Text CSV" in LibreOffice) and upload that'
 COMPRESSED_TWICE = "the file is compressed twice; decompress it once and upload the result"
-ENCODING_NAMES = {"UTF8": "UTF-8", "WIN1251": "Windows-1251", "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE"}
+ENCODING_NAMES = {
+    "UTF8": "UTF-8",
+    "WIN1251": "Windows-1251",
+    "utf-16-le": "UTF-16LE",
+    "utf-16-be": "UTF-16BE",
+    "utf-32-le": "UTF-32LE",
+    "utf-32-be": "UTF-32BE",
+}
 DECLARE_HOW = (
     "declare its encoding in the part's Content-Type, "
     "as curl -F 'deals=@deals.csv;type=text/csv;charset=windows-1251' does"

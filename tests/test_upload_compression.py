@@ -213,3 +213,38 @@ def test_garbage_after_the_compressed_data_is_refused_and_nothing_loads(client, 
     assert desc.startswith(f"the {kind} data is damaged (")
     last_line = LONG.count(b"\n") + 1  # the data ends after the last line's break
     assert desc.endswith(f"after line {last_line} of the CSV; compress the CSV again")
+
+
+# What an intake that knows the HTTP Content-Encoding (a raw request body) passes on.
+
+
+@pytest.mark.parametrize("content_encoding", ["gzip", "x-gzip", "GZIP"])
+def test_a_declared_gzip_encoding_loads(client, sample_csv, content_encoding):
+    from deals.uploads import upload_record
+
+    upload_record(file=io.BytesIO(gzip.compress(sample_csv)), name="body", content_encoding=content_encoding)
+    assert report(client) == SAMPLE_ANSWER
+
+
+def test_a_body_that_is_not_in_its_declared_content_encoding_is_refused(client, loaded, sample_csv):
+    from deals.errors import UploadError
+    from deals.uploads import upload_record
+
+    with pytest.raises(UploadError) as refusal:
+        upload_record(file=io.BytesIO(sample_csv), name="body", content_encoding="zstd")
+    assert (refusal.value.status_code, refusal.value.desc) == (
+        400,
+        "the upload declares Content-Encoding zstd but is not zstd data; send it as it is without the header",
+    )
+    assert report(client) == SAMPLE_ANSWER
+
+
+def test_an_unsupported_content_encoding_is_refused(client, loaded, sample_csv):
+    from deals.errors import UploadError
+    from deals.uploads import upload_record
+
+    with pytest.raises(UploadError) as refusal:
+        upload_record(file=io.BytesIO(sample_csv), name="body", content_encoding="br")
+    assert refusal.value.desc == 'Content-Encoding "br" is not accepted; send the CSV as it is, gzip or zstd'
+    assert Upload.objects.latest("id").error == refusal.value.desc
+    assert report(client) == SAMPLE_ANSWER

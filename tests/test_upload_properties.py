@@ -51,8 +51,11 @@ def datasets(draw):
 
 
 @st.composite
-def renderings(draw, deals):
-    """The same deals as bytes, in a dialect drawn at random."""
+def renderings(draw, deals, bad: int | None = None):
+    """The same deals as bytes, in a dialect drawn at random; and the line where deal `bad` starts.
+
+    Deal `bad`, if given, has a total that is not a number.
+    """
     order = draw(st.permutations(COLUMNS))
     delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
     newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
@@ -76,8 +79,12 @@ def renderings(draw, deals):
 
     out = io.StringIO()
     out.write(line([draw(st.sampled_from([name, name.upper(), f" {name.title()} "])) for name in order]))
+    bad_line = None
     for number, (customer, item, total, quantity, date) in enumerate(deals):
         values = {"customer": customer, "item": item, "total": total, "quantity": quantity, "date": date_text(date)}
+        if number == bad:
+            values["total"] = f"{total}x"
+            bad_line = line_breaks(out.getvalue()) + 1
         out.write(line([f"{pad}{values[name]}{pad}" for name in order]))
         if blank_every and number % blank_every == 0:
             out.write(newline)
@@ -87,7 +94,12 @@ def renderings(draw, deals):
         content = out.getvalue().encode(encoding)
     # A cp1251 file that happens to be valid UTF-8 throughout is read as UTF-8 (as editors do).
     assume(encoding != "cp1251" or not is_utf8(content))
-    return content
+    return content, bad_line
+
+
+def line_breaks(text: str) -> int:
+    """Line ends as an editor counts them: LF, CRLF and a lone CR."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def is_utf8(content: bytes) -> bool:
@@ -113,7 +125,16 @@ COMPRESSIONS = {
 @st.composite
 def files(draw):
     deals = draw(datasets())
-    return deals, draw(renderings(deals)), draw(st.sampled_from(sorted(COMPRESSIONS)))
+    content, _ = draw(renderings(deals))
+    return deals, content, draw(st.sampled_from(sorted(COMPRESSIONS)))
+
+
+@st.composite
+def files_with_a_bad_total(draw):
+    deals = draw(datasets())
+    bad = draw(st.integers(min_value=0, max_value=len(deals) - 1))
+    content, bad_line = draw(renderings(deals, bad=bad))
+    return content, bad_line, draw(st.sampled_from(sorted(COMPRESSIONS)))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -164,3 +185,13 @@ def test_a_corrupted_file_loads_or_fails_cleanly_never_a_500(client, case, data)
 LINE = re.compile(r"\bline \d+\b")
 # Errors about the file as a whole, which have no line to name.
 FILE_LEVEL = {messages.EMPTY_FILE, messages.NO_ROWS, messages.NOT_TEXT, messages.COMPRESSED_TWICE}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=files_with_a_bad_total())
+def test_the_error_names_the_line_where_the_bad_record_starts(client, case):
+    """Multi-line values, blank lines, CR, CRLF, UTF-16 and compression before it change nothing."""
+    content, bad_line, compression = case
+    response = post_csv(client, COMPRESSIONS[compression](content))
+    assert response.status_code == 400, response.json()
+    assert response.json()["Desc"].startswith(f'line {bad_line}, column "total": '), (response.json(), content)
