@@ -14,6 +14,8 @@ import re
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate, chain, compress, repeat
+from operator import add, methodcaller
 from typing import BinaryIO
 
 from deals import messages
@@ -31,6 +33,7 @@ DELIMITERS = (",", ";", "\t", "|")
 BLANK_LINE = re.compile(rb"\n[ \t]*(?=\n)")
 BLANK_FIRST_LINE = re.compile(rb"[ \t]*\n")
 LINE_BREAK = re.compile(rb"\r\n?|\n")
+COUNT_LF = methodcaller("count", b"\n")
 # Matches when a line break lies inside a quoted value (the text starting outside quotes): pairs
 # of quotes with no break between them are skipped possessively, so it runs in linear time.
 QUOTED_BREAK = re.compile(rb'(?:[^"]*+"[^"\r\n]*+")*+[^"]*+"[^"\r\n]*+[\r\n]')
@@ -223,6 +226,15 @@ class CopySource:
     def _clean_quoted(self, chunk: bytes, inside: bool) -> bytes:
         """The slow path: a chunk with line breaks inside quoted values, cleaned between the quotes only."""
         parts = chunk.split(b'"')
+        if (
+            b"\r" not in chunk
+            and self._copy_counts == b"\n"
+            and not self.format.padding
+            and not BLANK_LINE.search(chunk)
+            and (inside or not BLANK_FIRST_LINE.match(chunk))
+        ):  # only LFs and nothing to clean (the usual case): the chunk goes as it is
+            self._track_quoted_lines(parts, inside)
+            return chunk
         for index, part in enumerate(parts):
             if inside:
                 if index:
@@ -239,6 +251,20 @@ class CopySource:
                 parts[index] = self._clean_outside(part, at_line_start=index == 0)
             inside = not inside
         return b'"'.join(parts)
+
+    def _track_quoted_lines(self, parts: list[bytes], inside: bool) -> None:
+        """The loop above's bookkeeping for LF-only parts, in C-level iterators (no Python per value)."""
+        counts = list(map(COUNT_LF, parts))
+        before = list(accumulate(counts, initial=self._lines_passed))  # lines passed before each part
+        first = 0 if inside else 1  # the index of the first part inside quotes
+        quoted = list(compress(range(first, len(parts), 2), counts[first::2]))  # those with line breaks
+        starts = list(map(add, map(before.__getitem__, quoted), repeat(2)))
+        stops = map(add, starts, map(counts.__getitem__, quoted))
+        self._continued.extend(chain.from_iterable(map(range, starts, stops)))
+        last_inside = len(parts) - 1 - (len(parts) - 1 - first) % 2
+        if last_inside > 0:
+            self._open_quote_at = before[last_inside] + 1
+        self._lines_passed = before[-1]
 
     def unclosed_quote_line(self) -> int:
         """The line where the record holding the quoted value left open starts (0: none was)."""

@@ -296,3 +296,24 @@ def test_a_file_that_is_not_in_its_declared_charset_is_refused_naming_the_line(c
         "line 3 is not valid utf-8 text (bytes 0xd0 0xf3), the charset the upload declared; correct it"
     )
     assert_unchanged(client, loaded)
+
+
+MULTI_LINE_ROWS = "".join(f'c{n},"Big\nRuby {n}",1,1,2018-01-01\n' for n in range(100_000)).encode()  # 4 MB
+
+
+@pytest.mark.parametrize(
+    ("tail", "desc"),
+    [
+        (
+            b'bob,"Big\nRuby",1,1,soon\n' + GOOD,
+            'line 200002, column "date": "soon" is not a date and time (expected ISO 8601, like 2018-12-14 08:29:52)',
+        ),
+        (b'bob,"Big\nRuby",1,1,"2018-01-01\n' + GOOD * 10, "line 200002 opens a quoted value that is never closed"),
+    ],
+    ids=["bad value", "unclosed quote"],
+)
+def test_line_numbers_stay_right_over_megabytes_of_multi_line_values(client, loaded, tail, desc):
+    """The bad record itself spans two lines, several chunks into the file."""
+    response = post_csv(client, H + MULTI_LINE_ROWS + tail)
+    assert response.json() == {"Status": "Error", "Desc": desc}
+    assert_unchanged(client, loaded)

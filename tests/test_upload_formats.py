@@ -155,3 +155,14 @@ def test_a_quoted_value_spanning_lines_is_stored_exactly(client, item, newline):
     with connection.cursor() as cursor:
         cursor.execute("SELECT item FROM deals WHERE customer = 'bob'")
         assert cursor.fetchone()[0] == item.strip(" ")
+
+
+def test_multi_line_values_are_stored_exactly_over_many_chunks(client):
+    from django.db import connection
+
+    rows = "".join(f'c{n % 7},"Big\n\tRuby {n}",1,1,2018-12-14\n' for n in range(100_000))
+    response = post_csv(client, ("customer,item,total,quantity,date\n" + rows).encode())
+    assert response.status_code == 200, response.json()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM deals WHERE item ~ '^Big\\n\\tRuby [0-9]+$'")
+        assert cursor.fetchone()[0] == 100_000
