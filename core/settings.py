@@ -101,6 +101,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 DEALS_UPLOAD_TOKEN = os.environ.get("DEALS_UPLOAD_TOKEN", "")
 # The largest upload accepted, in bytes (the contract's DEALS_MAX_UPLOAD_BYTES, 2 GiB by default).
 DEALS_MAX_UPLOAD_BYTES = env_int("DEALS_MAX_UPLOAD_BYTES", 2 * 1024**3)
+# The largest CSV accepted once decompressed (gzip/zstd uploads), counted as it comes out; 413 beyond.
+DEALS_MAX_CSV_BYTES = env_int("DEALS_MAX_CSV_BYTES", 16 * 1024**3)
 # How long an upload waits for another one in progress before it is refused with 409.
 DEALS_LOAD_WAIT_SECONDS = env_int("DEALS_LOAD_WAIT_SECONDS", 600)
 # Upload attempts per page of GET /api/uploads/ (a client may ask for up to 500 with ?page_size=).
