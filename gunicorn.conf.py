@@ -27,6 +27,10 @@ threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 120)
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 600)
 keepalive = 5
+# X-Forwarded-Proto and gunicorn's other scheme headers are believed only from these addresses
+# (gunicorn's default, made visible here); the compose stack sets "*": there gunicorn is reachable
+# only from the stack's containers, and its nginx overwrites those headers on every request.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # gunicorn's default control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): a second
 # server on the same host would take it over. Off unless a path is given.
 if os.environ.get("GUNICORN_CONTROL_SOCKET"):

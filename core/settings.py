@@ -25,8 +25,19 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def secret_key_from_file(path: str) -> str:
+    """The key in DJANGO_SECRET_KEY_FILE, if any: docker/entrypoint.sh generates it on a container's
+    first start, and reading it here also serves `docker compose exec`, which skips the entrypoint."""
+    try:
+        return Path(path).read_text().strip() if path else ""
+    except FileNotFoundError:
+        return ""
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or secret_key_from_file(
+    os.environ.get("DJANGO_SECRET_KEY_FILE", "")
+)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development).")
