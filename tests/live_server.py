@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import redis
 
@@ -33,11 +34,14 @@ def database_url(settings_dict: dict | None = None) -> str:
     from django.db import connection
 
     settings_dict = settings_dict or connection.settings_dict
-    user = settings_dict["USER"] or "postgres"
-    password = f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
-    host = settings_dict["HOST"] or "127.0.0.1"
+    user = quote(settings_dict["USER"] or "postgres", safe="")
+    password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict["PASSWORD"] else ""
+    host = settings_dict["HOST"] or settings_dict.get("OPTIONS", {}).get("host") or "127.0.0.1"
     port = settings_dict["PORT"] or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+    name = quote(settings_dict["NAME"], safe="")
+    if host.startswith("/"):  # a Unix socket's directory (the embedded server's): libpq's query form
+        return f"postgres://{user}{password}@/{name}?{urlencode({'host': host, 'port': port})}"
+    return f"postgres://{user}{password}@{host}:{port}/{name}"
 
 
 @dataclass
