@@ -145,3 +145,39 @@ def test_gunicorn_serves_debug_pages_on_the_loopback(db, scratch):
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=60)
+
+
+HOLD_THE_SERVER = """
+import sys
+from core import embedded_postgres
+import psycopg2
+
+embedded_postgres.attach()
+psycopg2.connect(embedded_postgres.url()).close()
+print((embedded_postgres.PGDATA / "postmaster.pid").read_text().split()[0], flush=True)
+sys.stdin.read()  # hold it until the test closes our standard input
+"""
+
+
+def test_processes_starting_at_once_share_one_embedded_server_and_the_last_one_out_stops_it(scratch):
+    project = fresh_copy(scratch / "p")
+    users = [
+        subprocess.Popen(
+            [sys.executable, "-c", HOLD_THE_SERVER],
+            cwd=project,
+            env=local_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    try:
+        postmasters = {user.stdout.readline().strip() for user in users}  # each waits for its own start
+    finally:
+        for user in users:
+            user.stdin.close()
+            user.wait(timeout=120)
+    assert [user.returncode for user in users] == [0, 0, 0, 0]
+    assert len(postmasters) == 1 and postmasters != {""}
+    wait_until(lambda: not processes_inside(project), "the embedded server to stop", seconds=60)
