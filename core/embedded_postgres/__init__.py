@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import IO
+from urllib.parse import quote
 
 PROJECT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT / ".data"
@@ -52,7 +53,7 @@ _attach_lock = threading.Lock()
 
 def url(database: str = DATABASE) -> str:
     """A libpq URL for `database` on the embedded server (psql, scripts; the server must be running)."""
-    return f"postgresql://{USER}@/{database}?host={SOCKET_DIR}"
+    return f"postgresql://{USER}@/{quote(database)}?host={quote(str(SOCKET_DIR))}"
 
 
 def attach() -> None:
