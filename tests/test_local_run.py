@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import DATA, SAMPLE_ANSWER
 from tests.live_server import PROJECT, HttpClient, database_url, free_port, wait_until
+from tests.support import DATA, SAMPLE_ANSWER
 
 VENV = Path(sys.prefix)  # this interpreter's venv: `make run` in the copy reuses it, never installs
 
