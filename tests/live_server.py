@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import redis
 
@@ -33,11 +34,14 @@ def database_url(settings_dict: dict | None = None) -> str:
     from django.db import connection
 
     settings_dict = settings_dict or connection.settings_dict
-    user = settings_dict["USER"] or "postgres"
-    password = f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
-    host = settings_dict["HOST"] or "127.0.0.1"
+    user = quote(settings_dict["USER"] or "postgres", safe="")
+    password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict["PASSWORD"] else ""
+    host = settings_dict["HOST"] or settings_dict.get("OPTIONS", {}).get("host") or "127.0.0.1"
     port = settings_dict["PORT"] or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+    name = quote(settings_dict["NAME"], safe="")
+    if host.startswith("/"):  # a Unix socket's directory (the embedded server's): libpq's query form
+        return f"postgres://{user}{password}@/{name}?{urlencode({'host': host, 'port': port})}"
+    return f"postgres://{user}{password}@{host}:{port}/{name}"
 
 
 @dataclass
@@ -74,7 +78,40 @@ def wait_until(ready, what: str, seconds: float = 30):
     return value
 
 
-class Gunicorn:
+class HttpClient:
+    """Plain HTTP to a server of ours on 127.0.0.1:`port`."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> Answer:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        finally:
+            conn.close()
+
+    def get(self, path: str = "/api/deals/", headers: dict | None = None) -> Answer:
+        return self.request("GET", path, headers={"Accept": "application/json", **(headers or {})})
+
+    def post_csv(self, content: bytes) -> Answer:
+        body, content_type = multipart(content)
+        headers = {"Content-Type": content_type, "Accept": "application/json"}
+        return self.request("POST", "/api/deals/", body=body, headers=headers)
+
+    def report(self) -> list[dict]:
+        answer = self.get()
+        assert answer.status == 200, answer.body
+        return answer.json()["response"]
+
+
+class Gunicorn(HttpClient):
     """gunicorn with the project's gunicorn.conf.py on a free port; its log goes to `log_path`."""
 
     def __init__(
@@ -88,7 +125,7 @@ class Gunicorn:
         ready: tuple[str, int] = ("/api/deals/", 200),
         env: dict[str, str] | None = None,
     ):
-        self.port = free_port()
+        super().__init__(free_port())
         self.ready = ready  # the path and status that mean the server is up
         self.log_path = log_path
         self.cache_prefix = f"test-{uuid.uuid4().hex[:12]}"  # no entries shared with other runs
@@ -119,10 +156,6 @@ class Gunicorn:
             self.stop()
             raise
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
     def _answers(self) -> bool:
         if self.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {self.log()}")
@@ -131,28 +164,6 @@ class Gunicorn:
             return self.get(path).status == status
         except OSError:
             return False
-
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> Answer:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            response = conn.getresponse()
-            return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
-        finally:
-            conn.close()
-
-    def get(self, path: str = "/api/deals/", headers: dict | None = None) -> Answer:
-        return self.request("GET", path, headers={"Accept": "application/json", **(headers or {})})
-
-    def post_csv(self, content: bytes) -> Answer:
-        body, content_type = multipart(content)
-        headers = {"Content-Type": content_type, "Accept": "application/json"}
-        return self.request("POST", "/api/deals/", body=body, headers=headers)
-
-    def report(self) -> list[dict]:
-        answer = self.get()
-        assert answer.status == 200, answer.body
-        return answer.json()["response"]
 
     def kill(self) -> None:
         """SIGKILL the master and its workers: none of our cleanup code gets to run."""

@@ -40,11 +40,18 @@ class UploadOutcome:
 
 
 def upload_record(
-    *, file: BinaryIO, name: str, size: int | None = None, listener: Callable[[Snapshot], None] | None = None
+    *,
+    file: BinaryIO,
+    name: str,
+    size: int | None = None,
+    charset: str | None = None,
+    content_encoding: str | None = None,
+    listener: Callable[[Snapshot], None] | None = None,
 ) -> UploadOutcome:
     """Load `file` as the new dataset through deals_load, recording the attempt; raise UploadError.
 
     `size`, when known beforehand, lets a file over DEALS_MAX_UPLOAD_BYTES be refused unread.
+    `charset` and `content_encoding` are what the sender declared about the file, if anything.
     The attempt's row shows its progress while it runs (deals/uploads/progress.py); `listener`
     is also told of each change.
     """
@@ -59,7 +66,9 @@ def upload_record(
     progress = UploadProgress(upload_id=upload.pk, listener=listener)
     try:
         with progress.recorded(connect_params=connection.get_connection_params()):
-            result = deals_load(file=progress.reader(reader), observer=progress)
+            result = deals_load(
+                file=progress.reader(reader), charset=charset, content_encoding=content_encoding, observer=progress
+            )
     except BaseException as exc:
         # psycopg2 replaces an exception raised while COPY pulls the file with its own
         # QueryCanceled, and a stream aborted mid-load cancels the query: the reader, or the
