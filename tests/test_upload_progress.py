@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+from contextlib import closing
 
 import pytest
 
@@ -71,48 +72,54 @@ class TestFindingUploads:
 
 
 class BlockedCopy(threading.Thread):
-    """A COPY in a session of its own that stores `rows` lines, then waits (mid-COPY) until released.
+    """A COPY in a session of its own that is sent `rows` lines, then waits (mid-COPY) until released.
 
-    libpq sends COPY data in whole 8 KiB blocks and holds the rest until more comes: the lines
-    are 8 bytes, so a multiple of 1024 of them all reach the server while the COPY waits.
+    How many of them the server has counted by then depends on how libpq and the server buffer
+    COPY data (some are held back until more comes): the test compares with PostgreSQL's count.
     """
 
     def __init__(self, rows: int) -> None:
         super().__init__(daemon=True)
-        assert rows % 1024 == 0
         self.session = psql_session()
         self.pid = self.session.get_backend_pid()
-        self._data = b"".join(b"%07d\n" % n for n in range(rows))
-        self._sent = False
+        self._chunks = [b"".join(b"row %d\n" % n for n in range(rows)), b"x" * 65536, b"\n"]
         self.release = threading.Event()
 
     def read(self, size: int = -1) -> bytes:
-        if not self._sent:
-            self._sent = True
-            return self._data
-        self.release.wait(60)
-        return b""
+        if len(self._chunks) == 1:
+            self.release.wait(60)
+        return self._chunks.pop(0) if self._chunks else b""
 
     def run(self) -> None:
         with self.session.cursor() as cursor:
-            cursor.execute("CREATE TEMP TABLE numbers (n integer)")
-            cursor.copy_expert("COPY numbers FROM STDIN", self)
+            cursor.execute("CREATE TEMP TABLE lines (line text)")
+            cursor.copy_expert("COPY lines FROM STDIN", self)
         self.session.close()
+
+
+def copy_counts(pids: list[int]) -> list[int]:
+    """pg_stat_progress_copy's tuples_processed of each backend, read directly."""
+    with closing(psql_session(autocommit=True)) as session, session.cursor() as cursor:
+        cursor.execute("SELECT pid, tuples_processed FROM pg_stat_progress_copy WHERE pid = ANY (%s)", [pids])
+        counted = dict(cursor.fetchall())
+    return [counted.get(pid, 0) for pid in pids]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_rows_stored_is_postgresqls_count_summed_over_the_uploads_copy_streams(client):
-    streams = [BlockedCopy(1024), BlockedCopy(3 * 1024)]
+    streams = [BlockedCopy(5_000), BlockedCopy(20_000)]
     for stream in streams:
         stream.start()
+    pids = [stream.pid for stream in streams]
     try:
-        upload = Upload.objects.create(
-            file_name="big.csv", phase=Upload.Phase.RECEIVING, copy_pids=[s.pid for s in streams]
-        )
-        wait_until(
-            lambda: client.get(f"/api/uploads/{upload.pk}/").json()["rows_stored"] == 4 * 1024,
-            "both streams' rows counted",
-        )
+        upload = Upload.objects.create(file_name="big.csv", phase=Upload.Phase.RECEIVING, copy_pids=pids)
+
+        def shown_and_counted():
+            shown = client.get(f"/api/uploads/{upload.pk}/").json()["rows_stored"]
+            counts = copy_counts(pids)
+            return all(counts) and shown == sum(counts) == sum(copy_counts(pids))
+
+        wait_until(shown_and_counted, "both streams' rows counted")
     finally:
         for stream in streams:
             stream.release.set()
