@@ -12,6 +12,12 @@ from deals.models import TopCustomer
 from tests.support import DATA
 
 
+@pytest.fixture(autouse=True)
+def no_upload_rate(settings):
+    """The suite uploads far more often than DEALS_UPLOAD_RATE's default allows; tests of the limit set one."""
+    settings.DEALS_UPLOAD_RATE = ""
+
+
 @pytest.fixture
 def client() -> APIClient:
     return APIClient()

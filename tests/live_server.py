@@ -88,6 +88,7 @@ class Gunicorn:
             "GUNICORN_ACCESS_LOG": "/dev/null",
             "DJANGO_SECRET_KEY": "test-only-secret",
             "DJANGO_DEBUG": "",
+            "DEALS_UPLOAD_RATE": "",  # the tests upload far more often than the default allows
             "DJANGO_SETTINGS_MODULE": "core.settings",
         }
         with log_path.open("ab") as log:
