@@ -33,8 +33,10 @@ def csv_of(*deals: tuple, header: str = HEADER, newline: str = "\n") -> bytes:
     return (newline.join(lines) + newline).encode()
 
 
-def post_csv(client: APIClient, content: bytes, name: str = "deals.csv"):
-    return client.post("/api/deals/", {"deals": SimpleUploadedFile(name, content, "text/csv")}, format="multipart")
+def post_csv(client: APIClient, content: bytes, name: str = "deals.csv", **extra):
+    """POST `content` as the form's `deals` file; `extra` are WSGI environ keys (HTTP_ORIGIN=..., REMOTE_ADDR=...)."""
+    form = {"deals": SimpleUploadedFile(name, content, "text/csv")}
+    return client.post("/api/deals/", form, format="multipart", **extra)
 
 
 def report(client: APIClient) -> list[dict]:

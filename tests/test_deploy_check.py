@@ -75,7 +75,8 @@ def security_settings(env: dict[str, str]) -> dict:
         "X_FRAME_OPTIONS",
         "SILENCED_SYSTEM_CHECKS",
     ]
-    code = f"from django.conf import settings; import json; print(json.dumps({{n: getattr(settings, n) for n in {names}}}))"
+    shown = f"{{n: getattr(s, n) for n in {names}}}"
+    code = f"import json; from django.conf import settings as s; print(json.dumps({shown}))"
     result = run_in(env, "shell", "--no-imports", "-c", code)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
