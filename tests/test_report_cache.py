@@ -2,7 +2,6 @@
 answers for another dataset, whether it holds old entries, was flushed, or is down."""
 
 import logging
-import os
 import uuid
 
 import pytest
@@ -11,21 +10,14 @@ from django.db import connection
 
 from deals.report import cache as report_cache
 from tests.live_server import delete_cache_entries, free_port
-from tests.support import SAMPLE_ANSWER, csv_of, post_csv, report
+from tests.support import REDIS_URL, SAMPLE_ANSWER, csv_of, post_csv, redis_cache_settings, report
 
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 ALICE = csv_of(("alice", "Ruby", 10))
 BOB = csv_of(("bob", "Opal", 20))
 ALICE_REPORT = [{"username": "alice", "spent_money": 10, "gems": []}]
 BOB_REPORT = [{"username": "bob", "spent_money": 20, "gems": []}]
-
-
-def redis_cache_settings(url: str, prefix: str) -> dict:
-    options = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
-    backend = "django.core.cache.backends.redis.RedisCache"
-    return {"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix, "OPTIONS": options}}
 
 
 @pytest.fixture(autouse=True)
