@@ -2,15 +2,14 @@
 answers for another dataset, whether it holds old entries, was flushed, or is down."""
 
 import logging
-import uuid
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 
 from deals.report import cache as report_cache
-from tests.live_server import delete_cache_entries, free_port
-from tests.support import REDIS_URL, SAMPLE_ANSWER, csv_of, post_csv, redis_cache_settings, report
+from tests.live_server import free_port
+from tests.support import SAMPLE_ANSWER, csv_of, post_csv, redis_cache_settings, report
 
 pytestmark = pytest.mark.django_db
 
@@ -25,21 +24,6 @@ def fresh_process(monkeypatch):
     """Each test starts as a new worker would: nothing served yet, the cache presumed up."""
     monkeypatch.setattr(report_cache, "last_served", report_cache.EMPTY_REPORT)
     monkeypatch.setattr(report_cache, "breaker", report_cache.CacheBreaker(retry_seconds=60))
-
-
-@pytest.fixture
-def redis_cache(settings):
-    """The real Redis, under a key prefix of this test's own (removed afterwards)."""
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = redis_cache_settings(REDIS_URL, prefix)
-    yield cache
-    delete_cache_entries(REDIS_URL, prefix)
-
-
-@pytest.fixture
-def dead_redis(settings):
-    """A Redis URL where nothing listens."""
-    settings.CACHES = redis_cache_settings(f"redis://127.0.0.1:{free_port()}/0", "test")
 
 
 def etag_of(client) -> str:

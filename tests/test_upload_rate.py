@@ -10,8 +10,8 @@ import redis
 
 from deals import messages
 from deals.models import Upload
-from tests.live_server import Gunicorn, database_url, delete_cache_entries, free_port
-from tests.support import REDIS_URL, csv_of, post_csv, redis_cache_settings, report
+from tests.live_server import Gunicorn, database_url, delete_cache_entries
+from tests.support import REDIS_URL, csv_of, post_csv, report
 
 pytestmark = pytest.mark.django_db
 
@@ -23,16 +23,7 @@ def alice(n: int) -> bytes:
 
 
 @pytest.fixture
-def shared_cache(settings):
-    """The real Redis as the cache, under a key prefix of this test's own (removed afterwards)."""
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = redis_cache_settings(REDIS_URL, prefix)
-    yield prefix
-    delete_cache_entries(REDIS_URL, prefix)
-
-
-@pytest.fixture
-def two_an_hour(settings, shared_cache):
+def two_an_hour(settings, redis_cache):
     settings.DEALS_UPLOAD_RATE = "2/hour"
 
 
@@ -91,15 +82,14 @@ def test_behind_a_trusted_proxy_the_address_it_saw_counts(client, two_an_hour, s
     assert post_csv(client, alice(9), HTTP_X_FORWARDED_FOR="203.0.113.2", **proxy).status_code == 200
 
 
-def test_an_empty_rate_means_no_limit(client, settings, shared_cache):
+def test_an_empty_rate_means_no_limit(client, settings, redis_cache):
     settings.DEALS_UPLOAD_RATE = ""
     for n in range(5):
         assert post_csv(client, alice(n)).status_code == 200
 
 
-def test_with_the_cache_down_uploads_go_on_unlimited_and_it_is_logged(client, settings, caplog):
+def test_with_the_cache_down_uploads_go_on_unlimited_and_it_is_logged(client, settings, dead_redis, caplog):
     settings.DEALS_UPLOAD_RATE = "1/hour"
-    settings.CACHES = redis_cache_settings(f"redis://127.0.0.1:{free_port()}/0", "test")
     with caplog.at_level(logging.WARNING, logger="deals.permissions"):
         assert post_csv(client, alice(1)).status_code == 200
         assert post_csv(client, alice(2)).status_code == 200
