@@ -35,10 +35,10 @@ def csv_of(*deals: tuple, header: str = HEADER, newline: str = "\n") -> bytes:
     return (newline.join(lines) + newline).encode()
 
 
-def post_csv(client: APIClient, content: bytes, name: str = "deals.csv", **extra):
+def post_csv(client: APIClient, content: bytes, name: str = "deals.csv", content_type: str = "text/csv", **extra):
     """POST `content` as the form's `deals` file; `extra` are WSGI environ keys (HTTP_ORIGIN=..., REMOTE_ADDR=...)."""
-    form = {"deals": SimpleUploadedFile(name, content, "text/csv")}
-    return client.post("/api/deals/", form, format="multipart", **extra)
+    upload = SimpleUploadedFile(name, content, content_type)
+    return client.post("/api/deals/", {"deals": upload}, format="multipart", **extra)
 
 
 def report(client: APIClient) -> list[dict]:

@@ -74,6 +74,7 @@ def security_settings(env: dict[str, str]) -> dict:
         "SESSION_COOKIE_SECURE",
         "X_FRAME_OPTIONS",
         "SILENCED_SYSTEM_CHECKS",
+        "REST_FRAMEWORK",
     ]
     shown = f"{{n: getattr(s, n) for n in {names}}}"
     code = f"import json; from django.conf import settings as s; print(json.dumps({shown}))"
@@ -82,14 +83,22 @@ def security_settings(env: dict[str, str]) -> dict:
     return json.loads(result.stdout)
 
 
-def test_plain_http_by_default_no_forwarded_header_believed():
+def test_the_compose_stack_serves_plain_http_and_believes_its_nginx():
     found = security_settings(compose_web_environment())
     assert found["SECURE_SSL_REDIRECT"] is False
     assert found["SECURE_HSTS_SECONDS"] == 0
-    assert found["SECURE_PROXY_SSL_HEADER"] is None
+    assert found["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert found["REST_FRAMEWORK"]["NUM_PROXIES"] == 1
     assert found["CSRF_COOKIE_SECURE"] is found["SESSION_COOKIE_SECURE"] is True
     assert found["X_FRAME_OPTIONS"] == "DENY"
     assert found["SILENCED_SYSTEM_CHECKS"] == ["security.W004", "security.W008"]
+
+
+def test_without_a_proxy_no_forwarded_header_is_believed():
+    found = security_settings({"DJANGO_SECRET_KEY": secrets.token_urlsafe(64)})
+    assert found["SECURE_PROXY_SSL_HEADER"] is None
+    assert found["REST_FRAMEWORK"]["NUM_PROXIES"] == 0
+    assert found["SECURE_SSL_REDIRECT"] is False
 
 
 def test_behind_a_tls_proxy_https_is_required_and_its_header_believed():
