@@ -155,7 +155,7 @@ def test_every_scrape_adds_up_both_gunicorn_workers(empty_dataset, tmp_path, sam
         redis_url=redis_url,
         workers=2,
         ready=("/healthz", 200),
-        env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+        environment={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
     ) as server:
         try:
             assert not (metrics_dir / "counter_1.db").exists()  # cleaned when the master started
