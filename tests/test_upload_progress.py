@@ -40,6 +40,10 @@ class TestTheRecordOfAFinishedUpload:
         [entry] = client.get("/api/uploads/").json()["results"]
         assert (entry["status"], entry["phase"], entry["rows_stored"]) == ("failed", None, None)
 
+    def test_of_an_upload_no_longer_running_has_no_phase_whatever_it_last_wrote(self, client):
+        upload = Upload.objects.create(file_name="a.csv", status=Upload.Status.FAILED, phase=Upload.Phase.COPYING)
+        assert client.get(f"/api/uploads/{upload.pk}/").json()["phase"] is None
+
 
 @pytest.mark.django_db
 class TestFindingUploads:
@@ -68,7 +72,8 @@ class TestFindingUploads:
     def test_an_unknown_status_is_refused_with_the_known_ones(self, client):
         response = client.get("/api/uploads/?status=done")
         assert response.status_code == 400
-        assert response.json()["Desc"] == messages.unknown_upload_status("done", ["running", "loaded", "failed"])
+        assert response.json()["Desc"] == messages.unknown_upload_status("done", Upload.Status.values)
+        assert "running, loaded, failed" in response.json()["Desc"]
 
 
 class BlockedCopy(threading.Thread):

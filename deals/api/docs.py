@@ -13,6 +13,7 @@ from deals.api.serializers import (
     UploadOkSerializer,
     UploadSerializer,
 )
+from deals.models import Upload
 
 
 def error(name: str, description: str, desc_example: str) -> OpenApiResponse:
@@ -69,7 +70,7 @@ uploads_list = extend_schema(
         OpenApiParameter(
             "status",
             str,
-            enum=["running", "loaded", "failed"],
+            enum=Upload.Status.values,
             description="Only the attempts with this status (running: in progress).",
         )
     ],

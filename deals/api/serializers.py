@@ -47,6 +47,7 @@ class UploadSerializer(serializers.ModelSerializer):
         allow_null=True, read_only=True, help_text="finished_at - started_at; null while running."
     )
     phase = serializers.CharField(
+        source="live_phase",
         allow_null=True,
         read_only=True,
         help_text="While running: receiving, copying (all read, COPY storing the last rows) or publishing; "

@@ -16,9 +16,10 @@ class CopyRows(Func):
 def upload_history(*, status: str | None = None) -> QuerySet[Upload]:
     """Every attempt (or those with `status`), newest first, with its progress (a queryset, so callers paginate it).
 
-    Annotated: `rows_stored` (live from pg_stat_progress_copy while COPY runs, then COPY's total,
-    then rows_loaded), `received_bytes` (so far while running, the file's size after) and
-    `elapsed` (so far while running, the duration after).
+    Annotated: `live_phase` (the phase, while running), `rows_stored` (live from
+    pg_stat_progress_copy while COPY runs, then COPY's total, then rows_loaded), `received_bytes`
+    (so far while running, the file's size after) and `elapsed` (so far while running, the
+    duration after).
     """
     uploads = Upload.objects.order_by("-id")
     if status is not None:
@@ -31,5 +32,7 @@ def upload_history(*, status: str | None = None) -> QuerySet[Upload]:
             default=None,
         ),
         received_bytes=Case(When(status=Upload.Status.RUNNING, then=F("bytes_received")), default=F("size_bytes")),
+        # Only a running upload has a phase (one whose process died keeps the last it wrote).
+        live_phase=Case(When(status=Upload.Status.RUNNING, then=F("phase")), default=None),
         elapsed=Coalesce(F("duration"), Now() - F("started_at")),
     )
