@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -70,6 +71,7 @@ class Gunicorn:
         workers: int = 2,
         threads: int = 2,
         ready: tuple[str, int] = ("/api/deals/", 200),
+        env: dict[str, str] | None = None,
     ):
         self.port = free_port()
         self.ready = ready  # the path and status that mean the server is up
@@ -89,6 +91,7 @@ class Gunicorn:
             "DJANGO_SECRET_KEY": "test-only-secret",
             "DJANGO_DEBUG": "",
             "DJANGO_SETTINGS_MODULE": "core.settings",
+            **(env or {}),
         }
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -208,3 +211,51 @@ class RedisServer:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def multipart_body(content: bytes, boundary: str = "deals-boundary") -> tuple[bytes, str]:
+    """A multipart body with `content` as the `deals` file, and its Content-Type."""
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="deals"; filename="deals.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+    return head + content + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+class RawUpload:
+    """POST /api/deals/ by hand, so that a test decides when each part of the body goes, or whether
+    the client stalls or resets the connection instead."""
+
+    def __init__(self, port: int, content: bytes, *, timeout: float = 120) -> None:
+        self.body, content_type = multipart_body(content)
+        self.sent = 0
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.sendall(
+            (
+                "POST /api/deals/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAccept: application/json\r\n"
+                f"Content-Type: {content_type}\r\nContent-Length: {len(self.body)}\r\n\r\n"
+            ).encode()
+        )
+
+    def send(self, size: int | None = None) -> None:
+        """The next `size` bytes of the body (all the rest without it)."""
+        end = len(self.body) if size is None else min(self.sent + size, len(self.body))
+        self.sock.sendall(self.body[self.sent : end])
+        self.sent = end
+
+    def answer(self) -> Answer:
+        """Read the server's answer to the end (it closes the connection after it)."""
+        raw = b"".join(iter(lambda: self.sock.recv(65536), b""))
+        self.close()
+        head, _, body = raw.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in header_lines)}
+        return Answer(int(status_line.split()[1]), headers, body)
+
+    def reset(self) -> None:
+        """Hang up with a TCP reset (SO_LINGER 0), as a crashed client or a proxy that gave up does."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close()
+
+    def close(self) -> None:
+        self.sock.close()

@@ -54,3 +54,20 @@ def staging_tables() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%%' AND relkind = 'r'")
         return sorted(name for (name,) in cursor.fetchall())
+
+
+def upload_statuses() -> list[tuple[str, str]]:
+    """(status, error) of every recorded upload attempt, oldest first, as committed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status, error FROM uploads ORDER BY id")
+        return cursor.fetchall()
+
+
+def idle_in_transaction_backends() -> int:
+    """Sessions on this database left idle inside a transaction (a load that never ended would be one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND state LIKE 'idle in transaction%%'"
+        )
+        return cursor.fetchone()[0]
