@@ -10,6 +10,7 @@ import enum
 from django.db import InterfaceError, OperationalError
 
 from deals import messages
+from deals import driver
 from deals.driver import pg_error, pgcode
 
 
@@ -88,7 +89,8 @@ def _database_failure(exc: BaseException) -> UploadError | None:
         return UploadError(messages.database_resources(_primary(exc)), Failure.DATABASE_RESOURCES)
     if code and code.startswith("54"):  # program_limit_exceeded
         return UploadError(messages.over_database_limit(_primary(exc)), Failure.OVER_DATABASE_LIMIT)
-    if code is None and isinstance(exc, (OperationalError, InterfaceError)):
+    lost = (OperationalError, InterfaceError, driver.OperationalError, driver.InterfaceError)
+    if code is None and isinstance(pg_error(exc), lost):
         # No SQLSTATE at all: the driver lost the connection (refused, closed, reset) before
         # the server could say anything.
         return UploadError(messages.DATABASE_DOWN, Failure.DATABASE_DOWN)
