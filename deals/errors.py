@@ -9,8 +9,7 @@ import enum
 
 from django.db import InterfaceError, OperationalError
 
-from deals import messages
-from deals import driver
+from deals import driver, messages
 from deals.driver import pg_error, pgcode
 
 

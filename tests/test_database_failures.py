@@ -185,14 +185,16 @@ def tiny_default_tablespace():
 def test_a_full_disk_is_a_507_that_says_so_and_changes_nothing(client, tmp_path, sample_csv):
     assert post_csv(client, sample_csv).status_code == 200  # the live dataset, on the ordinary disk
     tables = staging_tables()
-    with tiny_default_tablespace():
-        # gunicorn starts once the tablespace is the database's default: its connections create there.
-        with Gunicorn(database_url=database_url(), log_path=tmp_path / "gunicorn.log", workers=1) as server:
-            answer = server.post_csv(as_csv(random_deals(6, rows=120_000)))  # far more than 4 MiB of rows
-            assert answer.status == 507
-            assert answer.json() == {"Status": "Error", "Desc": messages.DISK_FULL}
-            wait_until(settled, "the failed load to be recorded")
-            assert upload_statuses()[-1] == ("failed", messages.DISK_FULL)
-            assert server.report() == SAMPLE_ANSWER
-            assert staging_tables() == tables
-            assert "Traceback" not in server.log()
+    # gunicorn starts once the tablespace is the database's default: its connections create there.
+    with (
+        tiny_default_tablespace(),
+        Gunicorn(database_url=database_url(), log_path=tmp_path / "gunicorn.log", workers=1) as server,
+    ):
+        answer = server.post_csv(as_csv(random_deals(6, rows=120_000)))  # far more than 4 MiB of rows
+        assert answer.status == 507
+        assert answer.json() == {"Status": "Error", "Desc": messages.DISK_FULL}
+        wait_until(settled, "the failed load to be recorded")
+        assert upload_statuses()[-1] == ("failed", messages.DISK_FULL)
+        assert server.report() == SAMPLE_ANSWER
+        assert staging_tables() == tables
+        assert "Traceback" not in server.log()

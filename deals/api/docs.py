@@ -40,9 +40,20 @@ deals_post = extend_schema(
             messages.at_value(2, "total", "12a", messages.NOT_WHOLE_NUMBER),
         ),
         401: error("no token", "DEALS_UPLOAD_TOKEN is set and the request lacks its token.", messages.TOKEN_REQUIRED),
+        408: error(
+            "client idle",
+            "The client sent nothing for DEALS_UPLOAD_IDLE_SECONDS; the upload was abandoned.",
+            messages.client_idle(60),
+        ),
         409: error("busy", "Another upload held the load for longer than DEALS_LOAD_WAIT_SECONDS.", messages.BUSY),
         413: error("too large", "The file is over DEALS_MAX_UPLOAD_BYTES.", messages.too_large(2147483648)),
-        503: SERVICE_DOWN,
+        503: error(
+            "no upload slot",
+            "The database is unreachable (or cancelled the load, or ran out of a resource), or this worker "
+            "already runs DEALS_UPLOADS_PER_WORKER uploads; the Retry-After header says when to try again.",
+            messages.NO_UPLOAD_SLOT,
+        ),
+        507: error("disk full", "The database has no disk space left.", messages.DISK_FULL),
     },
 )
 
