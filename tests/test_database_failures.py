@@ -4,12 +4,15 @@ their own status and sentence, recorded exactly as answered, and nothing changes
 
 import os
 import pwd
+import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import uuid
 from contextlib import closing, contextmanager
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -18,7 +21,7 @@ from deals import driver, messages
 from deals.errors import Failure, as_failure
 from deals.models import Upload
 from deals.sql import read_sql
-from tests.live_server import Gunicorn, RawUpload, database_url, free_port, wait_until
+from tests.live_server import PROJECT, Gunicorn, RawUpload, database_url, free_port, wait_until
 from tests.reference import as_csv, random_deals
 from tests.support import (
     SAMPLE_ANSWER,
@@ -197,4 +200,90 @@ def test_a_full_disk_is_a_507_that_says_so_and_changes_nothing(client, tmp_path,
         assert upload_statuses()[-1] == ("failed", messages.DISK_FULL)
         assert server.report() == SAMPLE_ANSWER
         assert staging_tables() == tables
+        assert "Traceback" not in server.log()
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL 15 of the test's own (initdb, pg_ctl), which it may restart at will:
+    the machine's shared server is never restarted."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="deals-private-pg-", dir="/tmp"))
+        self.data = self.directory / "data"
+        owner = pwd.getpwnam("postgres")
+        os.chown(self.directory, owner.pw_uid, owner.pw_gid)
+        self._as_postgres(self.BIN / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--no-instructions")
+        self.start()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/deals"
+
+    def _as_postgres(self, *command) -> None:
+        # Output to a file, not a pipe: the server pg_ctl starts would hold a pipe open forever.
+        with (self.directory / "commands.log").open("ab") as log:
+            subprocess.run(["runuser", "-u", "postgres", "--", *map(str, command)], check=True, stdout=log, stderr=log)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
+        self._as_postgres(
+            self.BIN / "pg_ctl", "-D", self.data, "-l", self.directory / "log", "-o", options, "-w", "start"
+        )
+
+    def restart(self) -> None:
+        """Stop (fast: every backend is told 57P01 and ends) and start again."""
+        self._as_postgres(self.BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "restart")
+
+    def query(self, sql: str) -> list[tuple]:
+        with closing(driver.connect({"dsn": self.url})) as session, session.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
+    def remove(self) -> None:
+        self._as_postgres(self.BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.directory)
+
+
+@pytest.fixture
+def private_postgres():
+    if os.geteuid() != 0:
+        pytest.skip("a private PostgreSQL runs as the postgres OS user, which needs root to switch to")
+    if not PrivatePostgres.BIN.is_dir():
+        pytest.skip(f"no PostgreSQL 15 server binaries in {PrivatePostgres.BIN}")
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.skip("no postgres OS user to run a private PostgreSQL")
+    server = PrivatePostgres()
+    try:
+        env = {**os.environ, "DATABASE_URL": server.url, "DJANGO_SECRET_KEY": "test-only-secret", "DJANGO_DEBUG": ""}
+        for command in (["createdb"], ["migrate", "--no-input", "-v", "0"]):
+            subprocess.run(
+                [sys.executable, "manage.py", *command], cwd=PROJECT, env=env, check=True, capture_output=True
+            )
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.mark.server
+def test_postgresql_restarted_mid_upload_is_a_503_recorded_as_answered(private_postgres, tmp_path, sample_csv):
+    pg = private_postgres
+    with Gunicorn(database_url=pg.url, log_path=tmp_path / "gunicorn.log", workers=1) as server:
+        assert server.post_csv(sample_csv).status == 200
+        tables = pg.query("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%' AND relkind = 'r'")
+        upload = RawUpload(server.port, as_csv(random_deals(7, rows=120_000)))
+        upload.send(3_500_000)
+        wait_until(lambda: pg.query("SELECT count(*) FROM pg_stat_progress_copy") == [(1,)], "the load to copy")
+        pg.restart()
+        upload.send()  # the load learns of the restart when it passes these bytes on
+        answer = upload.answer()
+        assert answer.status == 503
+        assert answer.json() == {"Status": "Error", "Desc": messages.DATABASE_DOWN}
+        assert answer.headers["retry-after"].isdigit()
+        assert pg.query("SELECT status, error FROM uploads ORDER BY id DESC LIMIT 1") == [
+            ("failed", messages.DATABASE_DOWN)
+        ]
+        assert server.report() == SAMPLE_ANSWER
+        assert pg.query("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%' AND relkind = 'r'") == tables
         assert "Traceback" not in server.log()
