@@ -172,8 +172,8 @@ def _reconnecting(write: Callable):
     try:
         return write()
     except DatabaseError:
-        if connection.in_atomic_block or connection.is_usable():
-            raise
+        if connection.in_atomic_block or (connection.connection is not None and connection.is_usable()):
+            raise  # a real error of the statement, not a lost connection
         connection.close()
         return write()
 
