@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import redis
 
@@ -34,11 +35,14 @@ def database_url(settings_dict: dict | None = None) -> str:
     from django.db import connection
 
     settings_dict = settings_dict or connection.settings_dict
-    user = settings_dict["USER"] or "postgres"
-    password = f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
-    host = settings_dict["HOST"] or "127.0.0.1"
+    user = quote(settings_dict["USER"] or "postgres", safe="")
+    password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict["PASSWORD"] else ""
+    host = settings_dict["HOST"] or settings_dict.get("OPTIONS", {}).get("host") or "127.0.0.1"
     port = settings_dict["PORT"] or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+    name = quote(settings_dict["NAME"], safe="")
+    if host.startswith("/"):  # a Unix socket's directory (the embedded server's): libpq's query form
+        return f"postgres://{user}{password}@/{name}?{urlencode({'host': host, 'port': port})}"
+    return f"postgres://{user}{password}@{host}:{port}/{name}"
 
 
 @dataclass
@@ -59,62 +63,15 @@ def wait_until(ready, what: str, seconds: float = 30) -> None:
         time.sleep(0.1)
 
 
-class Gunicorn:
-    """gunicorn with the project's gunicorn.conf.py on a free port; its log goes to `log_path`."""
+class HttpClient:
+    """Plain HTTP to a server of ours on 127.0.0.1:`port`."""
 
-    def __init__(
-        self,
-        *,
-        database_url: str,
-        log_path: Path,
-        redis_url: str = "",
-        workers: int = 2,
-        threads: int = 2,
-        ready: tuple[str, int] = ("/api/deals/", 200),
-        env: dict[str, str] | None = None,
-    ):
-        self.port = free_port()
-        self.ready = ready  # the path and status that mean the server is up
-        self.log_path = log_path
-        self.cache_prefix = f"test-{uuid.uuid4().hex[:12]}"  # no entries shared with other runs
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "CACHE_KEY_PREFIX": self.cache_prefix,
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": str(workers),
-            "GUNICORN_THREADS": str(threads),
-            "GUNICORN_GRACEFUL_TIMEOUT": "5",
-            "GUNICORN_ACCESS_LOG": "/dev/null",
-            "DJANGO_SECRET_KEY": "test-only-secret",
-            "DJANGO_DEBUG": "",
-            "DJANGO_SETTINGS_MODULE": "core.settings",
-            **(env or {}),
-        }
-        with log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=PROJECT, env=env, stdout=log, stderr=log
-            )
-        try:
-            wait_until(self._answers, "gunicorn")
-        except TimeoutError:
-            self.stop()
-            raise
+    def __init__(self, port: int) -> None:
+        self.port = port
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def _answers(self) -> bool:
-        if self.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {self.log()}")
-        path, status = self.ready
-        try:
-            return self.get(path).status == status
-        except OSError:
-            return False
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> Answer:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -145,6 +102,60 @@ class Gunicorn:
         answer = self.get()
         assert answer.status == 200, answer.body
         return answer.json()["response"]
+
+
+class Gunicorn(HttpClient):
+    """gunicorn with the project's gunicorn.conf.py on a free port; its log goes to `log_path`."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        log_path: Path,
+        redis_url: str = "",
+        workers: int = 2,
+        threads: int = 2,
+        ready: tuple[str, int] = ("/api/deals/", 200),
+        env: dict[str, str] | None = None,
+    ):
+        super().__init__(free_port())
+        self.ready = ready  # the path and status that mean the server is up
+        self.log_path = log_path
+        self.cache_prefix = f"test-{uuid.uuid4().hex[:12]}"  # no entries shared with other runs
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CACHE_KEY_PREFIX": self.cache_prefix,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_THREADS": str(threads),
+            "GUNICORN_GRACEFUL_TIMEOUT": "5",
+            "GUNICORN_ACCESS_LOG": "/dev/null",
+            "DJANGO_SECRET_KEY": "test-only-secret",
+            "DJANGO_DEBUG": "",
+            "DJANGO_SETTINGS_MODULE": "core.settings",
+            **(env or {}),
+        }
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=PROJECT, env=env, stdout=log, stderr=log
+            )
+        try:
+            wait_until(self._answers, "gunicorn")
+        except TimeoutError:
+            self.stop()
+            raise
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {self.log()}")
+        path, status = self.ready
+        try:
+            return self.get(path).status == status
+        except OSError:
+            return False
 
     def kill(self) -> None:
         """SIGKILL the master and its workers: none of our cleanup code gets to run."""
@@ -229,6 +240,7 @@ class RawUpload:
     def __init__(self, port: int, content: bytes, *, timeout: float = 120) -> None:
         self.body, content_type = multipart_body(content)
         self.sent = 0
+        self.closed_by_server = False
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.sock.sendall(
             (
@@ -237,15 +249,35 @@ class RawUpload:
             ).encode()
         )
 
-    def send(self, size: int | None = None) -> None:
-        """The next `size` bytes of the body (all the rest without it)."""
+    def send(self, size: int | None = None, *, may_be_refused: bool = False) -> None:
+        """The next `size` bytes of the body (all the rest without it).
+
+        With `may_be_refused`, a server that answers and closes without reading the body (an
+        upload refused at once) is no error: `closed_by_server` says it happened.
+        """
         end = len(self.body) if size is None else min(self.sent + size, len(self.body))
-        self.sock.sendall(self.body[self.sent : end])
+        try:
+            self.sock.sendall(self.body[self.sent : end])
+        except (BrokenPipeError, ConnectionResetError):
+            if not may_be_refused:
+                raise
+            self.closed_by_server = True
         self.sent = end
 
-    def answer(self) -> Answer:
-        """Read the server's answer to the end (it closes the connection after it)."""
-        raw = b"".join(iter(lambda: self.sock.recv(65536), b""))
+    def answer(self) -> Answer | None:
+        """Read the server's answer to the end (it closes the connection after it).
+
+        None when the server reset the connection before any answer arrived: when it closes a
+        connection whose body it did not read, the kernel may reset it (RST) and drop its answer.
+        """
+        raw = b""
+        try:
+            while chunk := self.sock.recv(65536):
+                raw += chunk
+        except ConnectionResetError:
+            if not raw:
+                self.close()
+                return None
         self.close()
         head, _, body = raw.partition(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")

@@ -56,11 +56,14 @@ def upload_record(
     file: BinaryIO,
     name: str,
     size: int | None = None,
+    charset: str | None = None,
+    content_encoding: str | None = None,
     on_failure: Callable[[FailedAttempt], None] | None = None,
 ) -> UploadOutcome:
     """Load `file` as the new dataset through deals_load, recording the attempt; raise UploadError.
 
     `size`, when known beforehand, lets a file over DEALS_MAX_UPLOAD_BYTES be refused unread.
+    `charset` and `content_encoding` are what the sender declared about the file, if anything.
     `on_failure`, when given, receives a failed attempt instead of it being recorded here: the
     intake records it once the request has ended, with exactly what its client is told.
     """
@@ -73,7 +76,7 @@ def upload_record(
         raise error
     reader = DigestingReader(file)
     try:
-        result = deals_load(file=reader)
+        result = deals_load(file=reader, charset=charset, content_encoding=content_encoding)
     except BaseException as exc:
         # psycopg2 replaces an exception raised while COPY pulls the file with its own
         # QueryCanceled, and a stream aborted mid-load cancels the query: the reader, or the
