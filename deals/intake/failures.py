@@ -29,13 +29,13 @@ def request_failure(exc: BaseException) -> UploadError:
 def intake_failure(exc: BaseException) -> UploadError:
     """Like request_failure, for an exception raised while the upload's body was being read.
 
-    There a socket error is the client's doing: silent for DEALS_UPLOAD_IDLE_SECONDS (the socket's
-    timeout), or gone mid-body (a reset, or gunicorn's NoMoreData for a body cut short).
+    Django wraps every error of reading the body (the socket's) in UnreadablePostError; that one
+    is the client's doing: silent for DEALS_UPLOAD_IDLE_SECONDS (the socket's timeout), or gone
+    mid-body (a reset, or gunicorn's NoMoreData for a body cut short). Any other OSError (raised
+    by the load, say) is not the client's, and stays what it is.
     """
-    if isinstance(exc, UnreadablePostError) and exc.__cause__ is not None:
-        exc = exc.__cause__  # Django's wrapper around the socket's own error
-    if isinstance(exc, TimeoutError):
-        return UploadError(messages.client_idle(settings.DEALS_UPLOAD_IDLE_SECONDS), Failure.CLIENT_IDLE)
-    if isinstance(exc, OSError):
+    if isinstance(exc, UnreadablePostError):
+        if isinstance(exc.__cause__, TimeoutError):
+            return UploadError(messages.client_idle(settings.DEALS_UPLOAD_IDLE_SECONDS), Failure.CLIENT_IDLE)
         return UploadError(messages.UPLOAD_INTERRUPTED, Failure.INTERRUPTED)
     return request_failure(exc)

@@ -52,7 +52,8 @@ class StreamingLoad:
     Installs the upload handler on entering; touching request.FILES inside the block then starts
     `loader(file=<the part as it arrives>, name=<its file name>)` as soon as the file part begins.
     Leaving the block without `commit()` aborts it; `abort(error)` makes the loader fail with
-    `error`, so its own record of the attempt says why.
+    `error`. The block is left only once the loader's thread has ended, so the caller (the intake
+    service) then knows all that happened and records the attempt.
     """
 
     def __init__(self, request, *, field: str, loader: Callable) -> None:
