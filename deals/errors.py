@@ -27,6 +27,8 @@ class Failure(enum.Enum):
     DATABASE_RESOURCES = "database_resources"  # out of memory, connections, ... (other class 53)
     STATEMENT_CANCELLED = "statement_cancelled"  # cancelled or over statement_timeout (57014)
     OVER_DATABASE_LIMIT = "over_database_limit"  # a value over one of PostgreSQL's limits (class 54)
+    CROSS_SITE = "cross_site"  # a browser sent it from another site's page (deals/api/cross_site.py)
+    RATE_LIMITED = "rate_limited"  # over DEALS_UPLOAD_RATE for the client's address
     INTERNAL = "internal"  # a bug: nothing the client can do
 
 
@@ -45,10 +47,11 @@ DATABASE_FAILURES = frozenset(
 class UploadError(Exception):
     """A failed upload: what the client is told (`desc`) and the kind of failure; the data stays as it was."""
 
-    def __init__(self, desc: str, kind: Failure = Failure.BAD_FILE) -> None:
+    def __init__(self, desc: str, kind: Failure = Failure.BAD_FILE, *, retry_after: int | None = None) -> None:
         super().__init__(desc)
         self.desc = desc
         self.kind = kind
+        self.retry_after = retry_after  # seconds after which trying again may succeed, when that is known
 
 
 def too_large_error(limit: int) -> UploadError:

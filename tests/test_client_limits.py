@@ -26,7 +26,9 @@ HEAD_BYTES = 3_500_000
 @pytest.fixture
 def server(tmp_path):
     env = {"DEALS_UPLOAD_IDLE_SECONDS": str(IDLE_SECONDS)}
-    with Gunicorn(database_url=database_url(), log_path=tmp_path / "gunicorn.log", workers=2, threads=4, env=env) as s:
+    with Gunicorn(
+        database_url=database_url(), log_path=tmp_path / "gunicorn.log", workers=2, threads=4, environment=env
+    ) as s:
         yield s
 
 
@@ -48,9 +50,7 @@ def upload_honouring_retry_after(server: Gunicorn, content: bytes, answers: list
         time.sleep(0.2)
 
 
-def test_stalled_uploads_neither_block_gets_nor_a_good_upload_and_are_cut_off_after_the_idle_limit(
-    server, sample_csv
-):
+def test_stalled_uploads_neither_block_gets_nor_a_good_upload_and_are_cut_off_after_the_idle_limit(server, sample_csv):
     assert server.post_csv(sample_csv).status == 200
     big = as_csv(random_deals(1, rows=120_000))
     stalled = [RawUpload(server.port, big) for _ in range(STALLED)]

@@ -31,7 +31,7 @@ def test_simultaneous_uploads_all_succeed_and_the_last_committed_wins(log_path):
     expected = {n: reference_report(deals) for n, deals in enumerate(datasets)}
     every_thread_may_upload = {"DEALS_UPLOADS_PER_WORKER": "4"}  # the upload cap is not the point here
     with Gunicorn(
-        database_url=database_url(), log_path=log_path, workers=2, threads=4, env=every_thread_may_upload
+        database_url=database_url(), log_path=log_path, workers=2, threads=4, environment=every_thread_may_upload
     ) as server:
         assert server.post_csv(as_csv(random_deals(99, rows=50))).status == 200
         first = server.report()

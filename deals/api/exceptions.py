@@ -5,7 +5,7 @@ import logging
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from deals.api.statuses import http_status, retry_after
+from deals.api.statuses import http_status, retry_after_seconds
 from deals.errors import DATABASE_FAILURES, Failure
 from deals.intake.failures import REQUEST_ERRORS, request_failure
 
@@ -26,10 +26,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         error = request_failure(exc)
         response = error_response(error.desc, http_status(error.kind))
         kind = error.kind
-        if retry_after(kind):
-            response["Retry-After"] = str(retry_after(kind))
-    if getattr(exc, "wait", None):
-        response["Retry-After"] = str(int(exc.wait))
+    wait = getattr(exc, "wait", None) or getattr(exc, "retry_after", None) or (kind and retry_after_seconds(kind))
+    if wait:
+        response["Retry-After"] = str(int(wait))
     if getattr(exc, "auth_header", None):
         response["WWW-Authenticate"] = exc.auth_header
     if kind in DATABASE_FAILURES:  # the database's trouble, not a bug: one line, no traceback

@@ -22,6 +22,8 @@ HTTP_STATUS = {
     Failure.DATABASE_RESOURCES: status.HTTP_503_SERVICE_UNAVAILABLE,
     Failure.STATEMENT_CANCELLED: status.HTTP_503_SERVICE_UNAVAILABLE,
     Failure.OVER_DATABASE_LIMIT: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    Failure.CROSS_SITE: status.HTTP_403_FORBIDDEN,
+    Failure.RATE_LIMITED: status.HTTP_429_TOO_MANY_REQUESTS,
     Failure.INTERNAL: status.HTTP_500_INTERNAL_SERVER_ERROR,
 }
 
@@ -39,5 +41,5 @@ def http_status(kind: Failure) -> int:
     return HTTP_STATUS[kind]
 
 
-def retry_after(kind: Failure) -> int | None:
+def retry_after_seconds(kind: Failure) -> int | None:
     return RETRY_AFTER.get(kind)

@@ -3,7 +3,7 @@
 Every way an upload arrives (today the multipart form, through StreamingLoad; later a raw body)
 goes through `receive`, so the policy lives once:
 - a file declared over DEALS_MAX_UPLOAD_BYTES, or arriving when this worker has no upload slot
-  free, is refused before its body is read;
+  free, is refused before its body is read (as the API's own refusals are, through `refuse_unread`);
 - the body is read under the client idle limit (deals/intake/limits.py);
 - what the attempt's record says is decided once the request has ended and the load has stopped
   (the loader thread leaves its failure unrecorded, see `upload_record(on_failure=...)`): the one
@@ -13,6 +13,7 @@ goes through `receive`, so the policy lives once:
 
 import functools
 from collections.abc import Callable
+from typing import NoReturn
 
 from django.conf import settings
 
@@ -61,6 +62,12 @@ def receive(*, request, load: Callable[[Callable], UploadOutcome]) -> UploadOutc
         if error is exc:
             raise
         raise error from exc
+
+
+def refuse_unread(error: UploadError) -> NoReturn:
+    """Refuse an attempt before its body is read (from another site, over the rate limit), recorded as such."""
+    upload_refused(size=None, error=error)
+    raise error
 
 
 def refuse_if_declared_too_large(*, content_length: str | None) -> None:
