@@ -49,6 +49,7 @@ class Upload(models.Model):
     load_id = models.BigIntegerField(null=True, unique=True)
     status = models.TextField(choices=Status.choices, default=Status.RUNNING)
     error = models.TextField(blank=True, default="")
+    http_status = models.SmallIntegerField(null=True)  # what the client was answered (API's, for load_deals)
     started_at = models.DateTimeField(db_default=Now())
     finished_at = models.DateTimeField(null=True)
     # The backend of the connection that inserted the row (and runs the load): filled by the

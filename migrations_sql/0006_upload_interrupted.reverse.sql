@@ -2,6 +2,7 @@
 -- Why: lets `migrate deals 0005` undo 0006 (interrupted records become failed ones).
 UPDATE uploads SET status = 'failed' WHERE status = 'interrupted';
 ALTER TABLE uploads
+    DROP COLUMN http_status,
     DROP COLUMN backend_pid,
     DROP COLUMN backend_start,
     DROP CONSTRAINT uploads_status_known,

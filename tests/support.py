@@ -62,8 +62,13 @@ def staging_tables() -> list[str]:
 
 def upload_statuses() -> list[tuple[str, str]]:
     """(status, error) of every recorded upload attempt, oldest first, as committed."""
+    return [(status, error) for status, _, error in recorded_answers()]
+
+
+def recorded_answers() -> list[tuple[str, int | None, str]]:
+    """(status, HTTP status, error) of every recorded upload attempt, oldest first, as committed."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT status, error FROM uploads ORDER BY id")
+        cursor.execute("SELECT status, http_status, error FROM uploads ORDER BY id")
         return cursor.fetchall()
 
 

@@ -12,7 +12,13 @@ import pytest
 from deals import messages
 from tests.live_server import Answer, Gunicorn, RawUpload, database_url, wait_until
 from tests.reference import as_csv, random_deals, reference_report
-from tests.support import SAMPLE_ANSWER, idle_in_transaction_backends, staging_tables, upload_statuses
+from tests.support import (
+    SAMPLE_ANSWER,
+    idle_in_transaction_backends,
+    recorded_answers,
+    staging_tables,
+    upload_statuses,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset"), pytest.mark.server]
 
@@ -95,9 +101,9 @@ def test_stalled_uploads_neither_block_gets_nor_a_good_upload_and_are_cut_off_af
 
     wait_until(settled, "the aborted loads to end", seconds=60)
     assert len(staging_tables()) == 1  # the good upload's table, nothing stray
-    errors = sorted(error for status, error in upload_statuses() if status == "failed")
-    told = [answer.json()["Desc"] for answer in answers + good_answers if answer.status != 200]
-    assert errors == sorted(told + [messages.NO_UPLOAD_SLOT] * lost)
+    recorded = sorted((code, error) for status, code, error in recorded_answers() if status == "failed")
+    told = [(answer.status, answer.json()["Desc"]) for answer in answers + good_answers if answer.status != 200]
+    assert recorded == sorted(told + [(503, messages.NO_UPLOAD_SLOT)] * lost)
     assert "Traceback" not in server.log()
 
 
@@ -110,7 +116,7 @@ def test_a_silent_client_gets_408_and_its_load_is_rolled_back(server, sample_csv
     assert answer.status == 408
     assert answer.json() == {"Status": "Error", "Desc": messages.client_idle(IDLE_SECONDS)}
     wait_until(settled, "the aborted load to end")
-    assert upload_statuses()[-1] == ("failed", messages.client_idle(IDLE_SECONDS))
+    assert recorded_answers()[-1] == ("failed", 408, messages.client_idle(IDLE_SECONDS))
     assert staging_tables() == live_tables
     assert server.report() == SAMPLE_ANSWER
 
@@ -123,7 +129,7 @@ def test_a_client_that_resets_mid_body_is_an_interrupted_upload_not_a_server_err
     wait_until(lambda: upload_statuses()[-1][0] == "running", "the upload to start loading")
     upload.reset()
     wait_until(lambda: upload_statuses()[-1][0] != "running", "the upload to be recorded")
-    assert upload_statuses()[-1] == ("failed", messages.UPLOAD_INTERRUPTED)
+    assert recorded_answers()[-1] == ("failed", 400, messages.UPLOAD_INTERRUPTED)
     wait_until(settled, "the aborted load to end")
     assert staging_tables() == live_tables
     assert server.report() == SAMPLE_ANSWER

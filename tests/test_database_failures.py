@@ -29,6 +29,7 @@ from tests.support import (
     idle_in_transaction_backends,
     post_csv,
     psql_session,
+    recorded_answers,
     report,
     staging_tables,
     upload_statuses,
@@ -74,7 +75,8 @@ def test_a_cancelled_statement_is_a_503_that_says_so_recorded_as_answered(client
     assert response.status_code == 503
     assert response.json() == {"Status": "Error", "Desc": messages.STATEMENT_CANCELLED}
     assert response["Retry-After"].isdigit()
-    assert Upload.objects.order_by("id").last().error == messages.STATEMENT_CANCELLED
+    last = Upload.objects.order_by("id").last()
+    assert (last.http_status, last.error) == (503, messages.STATEMENT_CANCELLED)
     assert report(client) == SAMPLE_ANSWER
     assert staging_tables() == tables
 
@@ -141,7 +143,7 @@ def test_a_load_whose_backend_is_terminated_mid_upload_is_a_503_recorded_as_answ
     assert answer.json() == {"Status": "Error", "Desc": messages.DATABASE_DOWN}
     assert answer.headers["retry-after"].isdigit()
     wait_until(settled, "the failed load to be recorded")
-    assert upload_statuses()[-1] == ("failed", messages.DATABASE_DOWN)
+    assert recorded_answers()[-1] == ("failed", 503, messages.DATABASE_DOWN)
     assert server.report() == SAMPLE_ANSWER
     assert staging_tables() == tables
     assert "Traceback" not in server.log()
@@ -197,7 +199,7 @@ def test_a_full_disk_is_a_507_that_says_so_and_changes_nothing(client, tmp_path,
         assert answer.status == 507
         assert answer.json() == {"Status": "Error", "Desc": messages.DISK_FULL}
         wait_until(settled, "the failed load to be recorded")
-        assert upload_statuses()[-1] == ("failed", messages.DISK_FULL)
+        assert recorded_answers()[-1] == ("failed", 507, messages.DISK_FULL)
         assert server.report() == SAMPLE_ANSWER
         assert staging_tables() == tables
         assert "Traceback" not in server.log()
@@ -281,8 +283,8 @@ def test_postgresql_restarted_mid_upload_is_a_503_recorded_as_answered(private_p
         assert answer.status == 503
         assert answer.json() == {"Status": "Error", "Desc": messages.DATABASE_DOWN}
         assert answer.headers["retry-after"].isdigit()
-        assert pg.query("SELECT status, error FROM uploads ORDER BY id DESC LIMIT 1") == [
-            ("failed", messages.DATABASE_DOWN)
+        assert pg.query("SELECT status, http_status, error FROM uploads ORDER BY id DESC LIMIT 1") == [
+            ("failed", 503, messages.DATABASE_DOWN)
         ]
         assert server.report() == SAMPLE_ANSWER
         assert pg.query("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%' AND relkind = 'r'") == tables

@@ -20,7 +20,7 @@ BAD_AT_LINE_3 = csv_of(("alice", "Ruby", 10), ("bob", "Ruby", "12a"), *[("carol"
 def test_a_successful_upload_is_recorded_with_size_hash_rows_and_load(client, sample_csv):
     response = post_csv(client, sample_csv, name="my deals.csv")
     upload = Upload.objects.get(pk=response.json()["upload"])
-    assert upload.status == "loaded"
+    assert (upload.status, upload.http_status) == ("loaded", 200)
     assert upload.file_name == "my deals.csv"
     assert upload.size_bytes == len(sample_csv)
     assert upload.sha256 == hashlib.sha256(sample_csv).hexdigest()
@@ -37,7 +37,7 @@ def test_a_failed_upload_is_recorded_with_the_apis_error_and_the_whole_files_has
     response = post_csv(client, BAD_AT_LINE_3)
     assert response.status_code == 400
     upload = Upload.objects.get()
-    assert upload.status == "failed"
+    assert (upload.status, upload.http_status) == ("failed", 400)
     assert upload.error == response.json()["Desc"] == 'line 3, column "total": "12a" is not a whole number'
     # COPY stopped at line 3, yet size and hash describe the whole file.
     assert upload.size_bytes == len(BAD_AT_LINE_3)
@@ -119,6 +119,7 @@ def test_each_listed_upload_has_the_documented_fields(client, sample_csv):
         "rows_loaded",
         "load_id",
         "status",
+        "http_status",
         "error",
         "started_at",
         "finished_at",
@@ -161,5 +162,5 @@ def test_a_bad_header_and_a_second_file_are_recorded_as_exactly_the_answer_which
     upload = Upload.objects.get()
     # The loader thread may refuse the header before or after the request thread sees the second
     # file; the intake decides what the client is told once both are done, and records that.
-    assert (upload.status, upload.error) == ("failed", response.json()["Desc"])
+    assert (upload.status, upload.http_status, upload.error) == ("failed", 400, response.json()["Desc"])
     assert upload.finished_at is not None

@@ -5,7 +5,7 @@ from deals.sql import migration_sql
 
 
 class Migration(migrations.Migration):
-    """Records say which backend runs them, and may end `interrupted` (deals/uploads/reaper.py)."""
+    """Records say the HTTP status answered and which backend runs them, and may end `interrupted`."""
 
     dependencies = [("deals", "0005_date_finite")]
 
@@ -13,6 +13,11 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[migrations.RunSQL(**migration_sql("0006_upload_interrupted"))],
             state_operations=[
+                migrations.AddField(
+                    model_name="upload",
+                    name="http_status",
+                    field=models.SmallIntegerField(null=True),
+                ),
                 migrations.AddField(
                     model_name="upload",
                     name="backend_pid",

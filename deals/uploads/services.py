@@ -105,6 +105,7 @@ def upload_record(
     _record(
         upload.pk,
         status=Upload.Status.LOADED,
+        http_status=200,
         size_bytes=outcome.bytes_read,
         sha256=outcome.sha256,
         rows_loaded=outcome.rows,
@@ -145,8 +146,10 @@ def _failed(attempt: FailedAttempt, error: UploadError, on_failure: Callable[[Fa
 def _record_failure(
     upload_id: int, error: UploadError, *, size: int | None, sha256: str | None, started: float, name: str
 ) -> None:
-    _record(upload_id, status=Upload.Status.FAILED, error=error.desc, size_bytes=size, sha256=sha256)
     status = http_status(error.kind)  # the number the client got (for load_deals, the API's)
+    _record(
+        upload_id, status=Upload.Status.FAILED, error=error.desc, http_status=status, size_bytes=size, sha256=sha256
+    )
     level = logging.ERROR if status >= 500 else logging.WARNING
     _log(
         level,
