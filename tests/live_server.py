@@ -139,6 +139,9 @@ class Gunicorn(HttpClient):
             "DJANGO_SECRET_KEY": "test-only-secret",
             "DJANGO_DEBUG": "",
             "DEALS_UPLOAD_RATE": "",  # the tests upload far more often than the default allows
+            # Every thread may upload, as before the cap existed: tests/test_client_limits.py sets
+            # the cap it tests; elsewhere concurrent uploads are the point, not the cap.
+            "DEALS_UPLOADS_PER_WORKER": str(threads),
             "DJANGO_SETTINGS_MODULE": "core.settings",
             **(environment or {}),
         }

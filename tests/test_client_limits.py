@@ -31,7 +31,8 @@ HEAD_BYTES = 3_500_000
 
 @pytest.fixture
 def server(tmp_path):
-    env = {"DEALS_UPLOAD_IDLE_SECONDS": str(IDLE_SECONDS)}
+    # The cap as `make run` has it by default (half of 4 threads), and a short idle limit.
+    env = {"DEALS_UPLOAD_IDLE_SECONDS": str(IDLE_SECONDS), "DEALS_UPLOADS_PER_WORKER": "2"}
     with Gunicorn(
         database_url=database_url(), log_path=tmp_path / "gunicorn.log", workers=2, threads=4, environment=env
     ) as s:

@@ -29,10 +29,7 @@ def post_ignoring_disconnect(server, content: bytes) -> None:
 def test_simultaneous_uploads_all_succeed_and_the_last_committed_wins(log_path):
     datasets = [random_deals(seed, rows=3000) for seed in range(6)]
     expected = {n: reference_report(deals) for n, deals in enumerate(datasets)}
-    every_thread_may_upload = {"DEALS_UPLOADS_PER_WORKER": "4"}  # the upload cap is not the point here
-    with Gunicorn(
-        database_url=database_url(), log_path=log_path, workers=2, threads=4, environment=every_thread_may_upload
-    ) as server:
+    with Gunicorn(database_url=database_url(), log_path=log_path, workers=2, threads=4) as server:
         assert server.post_csv(as_csv(random_deals(99, rows=50))).status == 200
         first = server.report()
         seen: list[list[dict]] = []
