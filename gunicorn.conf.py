@@ -98,3 +98,11 @@ def child_exit(server, worker):
 def on_exit(server):
     if getattr(server, "deals_metrics_tmp", None):
         shutil.rmtree(server.deals_metrics_tmp, ignore_errors=True)
+
+
+def post_worker_init(worker) -> None:
+    """Each worker, once Django is loaded: mark `interrupted` the upload records of processes that
+    are gone (a worker killed mid-upload), now and every DEALS_REAP_INTERVAL_SECONDS."""
+    from deals.uploads.reaper import start_reaper
+
+    start_reaper()
