@@ -55,3 +55,13 @@ def staging_tables() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%%' AND relkind = 'r'")
         return sorted(name for (name,) in cursor.fetchall())
+
+
+def put_csv(client: APIClient, content: bytes, path: str = "/api/deals/", **headers):
+    """The file itself as the body of a PUT, as `curl -T deals.csv URL` sends it (no Content-Type)."""
+    return client.generic("PUT", path, content, content_type="", **headers)
+
+
+def post_raw_csv(client: APIClient, content: bytes, content_type: str = "text/csv", **headers):
+    """The file itself as the body of a POST: curl --data-binary @deals.csv -H 'Content-Type: ...'."""
+    return client.generic("POST", "/api/deals/", content, content_type=content_type, **headers)

@@ -1,8 +1,9 @@
 """The intake service: an upload attempt arriving over HTTP, and how a refused one is recorded.
 
-Every way an upload arrives (today the multipart form, through StreamingLoad) goes through here,
-so the policy lives once: a refusal is recorded exactly once, by the load when one has started
-(its record gets the refusal), or else as an attempt refused before any file arrived.
+Every way an upload arrives (the multipart form, through StreamingLoad; the raw body, through
+raw_body.load_body) goes through here, so the policy lives once: a refusal is recorded exactly
+once, by the load when one has started (its record gets the refusal), or else as an attempt
+refused before any file arrived.
 """
 
 from typing import NoReturn
@@ -11,12 +12,15 @@ from django.conf import settings
 
 from deals import messages
 from deals.errors import Failure, UploadError, too_large_error
+from deals.intake.raw_body import is_chunked, load_body
 from deals.intake.streaming import StreamingLoad
 from deals.uploads.services import UploadOutcome, upload_record, upload_refused
 
 
 def receive_multipart(*, request, field: str) -> UploadOutcome:
     """Load the one file in the multipart field `field` while it arrives; commit once the request checks out."""
+    if is_chunked(request.META):
+        refuse(UploadError(messages.MULTIPART_LENGTH_REQUIRED, Failure.LENGTH_REQUIRED))
     refuse_if_declared_too_large(content_length=request.META.get("CONTENT_LENGTH"))
     with StreamingLoad(request, field=field, loader=upload_record) as load:
         files = request.FILES.getlist(field)
@@ -25,6 +29,12 @@ def receive_multipart(*, request, field: str) -> UploadOutcome:
         if len(files) > 1:
             refuse(UploadError(messages.TWO_FILES, Failure.BAD_REQUEST), load=load)
         return load.commit()
+
+
+def receive_raw(*, request, name: str) -> UploadOutcome:
+    """Load the request's body, which is the file itself, as it arrives; `name` is what the history records."""
+    refuse_if_declared_too_large(content_length=request.META.get("CONTENT_LENGTH"))
+    return load_body(request, name=name, loader=upload_record)
 
 
 def refuse_if_declared_too_large(*, content_length: str | None) -> None:
