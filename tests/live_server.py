@@ -4,6 +4,7 @@ several processes and threads; plain HTTP over the loopback, nothing mocked."""
 import http.client
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -115,6 +116,7 @@ class Gunicorn(HttpClient):
         workers: int = 2,
         threads: int = 2,
         ready: tuple[str, int] = ("/api/deals/", 200),
+        env: dict[str, str] | None = None,
     ):
         super().__init__(free_port())
         self.ready = ready  # the path and status that mean the server is up
@@ -134,6 +136,7 @@ class Gunicorn(HttpClient):
             "DJANGO_SECRET_KEY": "test-only-secret",
             "DJANGO_DEBUG": "",
             "DJANGO_SETTINGS_MODULE": "core.settings",
+            **(env or {}),
         }
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -219,3 +222,60 @@ class RedisServer:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def parse_answer(raw: bytes) -> Answer:
+    """An HTTP/1.1 answer read to the end of a connection the server closed."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in header_lines)}
+    return Answer(int(status_line.split()[1]), headers, body)
+
+
+class HandSentBody:
+    """An upload whose body a test sends piece by piece: chunked (as `curl -T -` from a pipe sends
+    it), or with a Content-Length it may fall short of, and may hang up on at any point."""
+
+    def __init__(
+        self, port: int, *, path: str = "/api/deals/", headers: dict | None = None, length: int | None = None
+    ) -> None:
+        self.chunked = length is None
+        framing = "Transfer-Encoding: chunked" if self.chunked else f"Content-Length: {length}"
+        lines = ["PUT " + path + " HTTP/1.1", "Host: 127.0.0.1", "Connection: close", "Accept: application/json"]
+        lines += [framing, *(f"{name}: {value}" for name, value in (headers or {}).items())]
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+    def send(self, data: bytes) -> bool:
+        """Send `data` (as one chunk when chunked); False, sending nothing, once the server has answered."""
+        if self.answered():
+            return False
+        try:
+            self.sock.sendall(b"%x\r\n%s\r\n" % (len(data), data) if self.chunked else data)
+        except OSError:  # the server answered and closed meanwhile
+            return False
+        return True
+
+    def finish(self) -> bool:
+        """The last chunk: the body is complete. False, sending nothing, once the server has answered."""
+        return self.send(b"")  # a chunk of length 0 is the last one
+
+    def answered(self) -> bool:
+        return bool(select.select([self.sock], [], [], 0)[0])
+
+    def answer(self) -> Answer:
+        """The server's answer; it closes the connection after it (a reset when it left body unread)."""
+        raw = b""
+        try:
+            while data := self.sock.recv(65536):
+                raw += data
+        except ConnectionResetError:
+            if not raw:
+                raise
+        finally:
+            self.sock.close()
+        return parse_answer(raw)
+
+    def hang_up(self) -> None:
+        """Close the connection mid-body, as a client that crashed or was stopped does."""
+        self.sock.close()
