@@ -23,6 +23,14 @@ MULTIPART_LENGTH_REQUIRED = (
 )
 NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field "deals"'
 TOKEN_REQUIRED = 'uploads need the header "Authorization: Token <DEALS_UPLOAD_TOKEN>"; it is missing or wrong'  # noqa: S105
+READ_TOKEN_REQUIRED = (
+    'only the report and /healthz are public; this needs the header "Authorization: Token <DEALS_UPLOAD_TOKEN>", '  # noqa: S105
+    "which is missing or wrong"
+)
+CROSS_SITE = (
+    "a page on another site may not upload here (the browser marked this request as cross-site); "
+    "upload from this service's own page, or with curl"
+)
 BUSY = "another upload is being loaded and did not finish in time; try again when it has finished"
 DATABASE_DOWN = "the database is unreachable; try again shortly"
 INTERRUPTED = "the upload was interrupted; the data already loaded is unchanged"
@@ -158,6 +166,10 @@ def value_in_unnamed_column(line: int, last_named: str) -> str:
 
 def refused_request(detail: str) -> str:
     return f"the request is not acceptable: {detail}"
+
+
+def too_many_uploads(rate: str, wait: int) -> str:
+    return f"too many uploads from your address (the limit is {rate}, DEALS_UPLOAD_RATE); try again in {wait} s"
 
 
 def too_large(limit: int) -> str:

@@ -26,7 +26,7 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         url = database_url()
     log_path = tmp_path_factory.mktemp("pipes") / "gunicorn.log"
-    with Gunicorn(database_url=url, log_path=log_path, env={"DEALS_MAX_UPLOAD_BYTES": str(LIMIT)}) as gunicorn:
+    with Gunicorn(database_url=url, log_path=log_path, environment={"DEALS_MAX_UPLOAD_BYTES": str(LIMIT)}) as gunicorn:
         yield gunicorn
 
 

@@ -171,3 +171,12 @@ def test_uploads_need_the_token_when_one_is_set(client, sample_csv, settings):
     settings.DEALS_UPLOAD_TOKEN = "s3cret"
     assert put_csv(client, sample_csv, path="/api/deals/deals.csv").status_code == 401
     assert put_csv(client, sample_csv, HTTP_AUTHORIZATION="Token s3cret").status_code == 200
+
+
+def test_a_raw_body_from_another_sites_page_is_refused(client, loaded, sample_csv):
+    # text/plain is a type a page may POST to any site without asking it first (no CORS preflight).
+    response = post_raw_csv(client, sample_csv, content_type="text/plain", HTTP_SEC_FETCH_SITE="cross-site")
+    assert response.status_code == 403
+    assert response.json()["Desc"] == messages.CROSS_SITE
+    assert report(client) == SAMPLE_ANSWER
+    assert staging_tables() == loaded
