@@ -32,8 +32,9 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
 
 def curl(*args: str, stdin=None) -> tuple[int, dict, str]:
     """Run the real curl; its HTTP status, its JSON answer and what it logged (-v: the request's headers)."""
+    assert shutil.which("curl"), "these tests run the real curl: install it (apt-get install -y curl)"
     done = subprocess.run(
-        [shutil.which("curl"), "-sS", "-v", "-w", "\n%{http_code}", *args],
+        ["curl", "-sS", "-v", "-w", "\n%{http_code}", *args],
         stdin=stdin,
         capture_output=True,
         timeout=60,
