@@ -46,7 +46,7 @@ def test_the_file_itself_as_the_body_is_documented(schema, path, method):
     operation = schema["paths"][path][method]
     assert operation["requestBody"]["content"]["text/csv"]["schema"] == {"type": "string", "format": "binary"}
     assert "Content-Encoding" in operation["description"]
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "409", "411", "413", "429", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "408", "409", "411", "413", "429", "503", "507"}
 
 
 def test_the_file_name_in_the_path_is_documented(schema):
@@ -62,7 +62,7 @@ def json_schema_of(schema: dict, operation: dict, status: str) -> dict:
 
 def test_every_upload_answer_and_error_shape_is_documented(schema):
     post = schema["paths"]["/api/deals/"]["post"]
-    errors = {"400", "401", "403", "409", "411", "413", "429", "503"}
+    errors = {"400", "401", "403", "408", "409", "411", "413", "429", "503", "507"}
     assert set(post["responses"]) == {"200", *errors}
     assert set(json_schema_of(schema, post, "200")["properties"]) == {"Status", "rows", "upload", "dataset"}
     for status in errors:

@@ -13,7 +13,7 @@ import pytest
 from deals import messages
 from deals.models import Upload
 from tests.live_server import Gunicorn, HandSentBody, database_url
-from tests.support import DATA, SAMPLE_ANSWER, csv_of, staging_tables
+from tests.support import DATA, SAMPLE_ANSWER, csv_of, recorded_answers, staging_tables
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset"), pytest.mark.server]
 
@@ -196,3 +196,15 @@ def test_a_bad_file_from_a_pipe_gets_the_multipart_forms_answer(server, tmp_path
         400,
         {"Status": "Error", "Desc": messages.at_value(3, "total", "12a", messages.NOT_WHOLE_NUMBER)},
     )
+
+
+def test_a_chunked_body_that_goes_silent_is_cut_off_after_the_idle_limit(tmp_path):
+    idle = {"DEALS_UPLOAD_IDLE_SECONDS": "1"}
+    with Gunicorn(database_url=database_url(), log_path=tmp_path / "gunicorn.log", environment=idle) as server:
+        upload = HandSentBody(server.port, path="/api/deals/stalled.csv")
+        assert upload.send(b"customer,item,total,quantity,date\nann,Opal,1,1,2018-12-14\n")
+        answer = upload.answer()  # the client sends nothing more: the server answers after a second
+    desc = messages.client_idle(1)
+    assert (answer.status, json.loads(answer.body)) == (408, {"Status": "Error", "Desc": desc})
+    assert recorded_answers()[-1] == ("failed", 408, desc)
+    assert staging_tables() == []

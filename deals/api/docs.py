@@ -46,6 +46,11 @@ UPLOAD_RESPONSES = {
     ),
     401: error("no token", "DEALS_UPLOAD_TOKEN is set and the request lacks its token.", messages.TOKEN_REQUIRED),
     403: error("cross-site", "A browser sent it from another site's page; nothing changed.", messages.CROSS_SITE),
+    408: error(
+        "client idle",
+        "The client sent nothing for DEALS_UPLOAD_IDLE_SECONDS; the upload was abandoned.",
+        messages.client_idle(60),
+    ),
     409: error("busy", "Another upload held the load for longer than DEALS_LOAD_WAIT_SECONDS.", messages.BUSY),
     411: error(
         "no length",
@@ -62,7 +67,13 @@ UPLOAD_RESPONSES = {
         "Over DEALS_UPLOAD_RATE for the client's address; `Retry-After` says when to try again.",
         messages.too_many_uploads("30/hour", 120),
     ),
-    503: SERVICE_DOWN,
+    503: error(
+        "no upload slot",
+        "The database is unreachable (or cancelled the load, or ran out of a resource), or this worker "
+        "already runs DEALS_UPLOADS_PER_WORKER uploads; the Retry-After header says when to try again.",
+        messages.NO_UPLOAD_SLOT,
+    ),
+    507: error("disk full", "The database has no disk space left.", messages.DISK_FULL),
 }
 
 

@@ -14,10 +14,12 @@ the chunks and ends where the body ends, so such a body is read from it directly
 from collections.abc import Callable
 
 from django.conf import settings
+from django.http import UnreadablePostError
 from gunicorn.http.errors import ParseException
 
 from deals import messages
 from deals.errors import Failure, UploadError, too_large_error
+from deals.intake.failures import intake_failure
 from deals.source.csv_format import CHUNK_BYTES
 
 
@@ -36,7 +38,9 @@ class RequestBody:
     """The request's body as a file: `read(size)` returns what has arrived, b"" only at its end.
 
     Raises UploadError: TOO_LARGE past DEALS_MAX_UPLOAD_BYTES, INTERRUPTED when the body stops
-    before its declared length or its last chunk (the client went away).
+    before its declared length or its last chunk (the client went away), CLIENT_IDLE when the
+    client sent nothing for DEALS_UPLOAD_IDLE_SECONDS. The reader raises the failure itself: the
+    loading service re-raises a read error without its cause, which tells a timeout from a reset.
     """
 
     def __init__(self, request) -> None:
@@ -55,8 +59,12 @@ class RequestBody:
         wanted = min(wanted, self._limit + 1 - self.received)  # one byte past the limit is enough to know
         try:
             data = self._stream.read(wanted)
-        except (OSError, ParseException) as exc:  # a reset, a timeout, a chunk cut short
-            raise UploadError(messages.UPLOAD_INTERRUPTED, Failure.INTERRUPTED) from exc
+        except UnreadablePostError as exc:  # Django's wrapper around the socket's error (a sized body)
+            raise intake_failure(exc) from exc
+        except (OSError, ParseException) as exc:  # gunicorn's chunked reader, read directly: the same
+            unreadable = UnreadablePostError(str(exc))
+            unreadable.__cause__ = exc  # a timeout (DEALS_UPLOAD_IDLE_SECONDS) or the client gone
+            raise intake_failure(unreadable) from exc
         self.received += len(data)
         if self.received > self._limit:
             raise too_large_error(self._limit)
