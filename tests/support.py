@@ -61,6 +61,16 @@ def staging_tables() -> list[str]:
         return sorted(name for (name,) in cursor.fetchall())
 
 
+def put_csv(client: APIClient, content: bytes, path: str = "/api/deals/", **headers):
+    """The file itself as the body of a PUT, as `curl -T deals.csv URL` sends it (no Content-Type)."""
+    return client.generic("PUT", path, content, content_type="", **headers)
+
+
+def post_raw_csv(client: APIClient, content: bytes, content_type: str = "text/csv", **headers):
+    """The file itself as the body of a POST: curl --data-binary @deals.csv -H 'Content-Type: ...'."""
+    return client.generic("POST", "/api/deals/", content, content_type=content_type, **headers)
+
+
 def upload_statuses() -> list[tuple[str, str]]:
     """(status, error) of every recorded upload attempt, oldest first, as committed."""
     return [(status, error) for status, _, error in recorded_answers()]
