@@ -38,3 +38,11 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no acce
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker) -> None:
+    """Each worker sweeps old loads in the background (deals/load/cleanup.py), so a partition a
+    reader held is dropped soon after that reader ends, not only at the next upload."""
+    from deals.load.cleanup import sweeper_start
+
+    sweeper_start()

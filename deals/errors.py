@@ -20,6 +20,7 @@ class Failure(enum.Enum):
     INTERRUPTED = "interrupted"  # the body ended before the file did (the client went away)
     STOPPED = "stopped"  # the operator stopped the load (Ctrl-C in load_deals)
     DATABASE_DOWN = "database_down"  # PostgreSQL cannot be reached
+    NO_ROOM = "no_room"  # old loads are still being read: stored loads are at their bound
     INTERNAL = "internal"  # a bug: nothing the client can do
 
 
@@ -30,6 +31,7 @@ class UploadError(Exception):
         super().__init__(desc)
         self.desc = desc
         self.kind = kind
+        self.wait: float | None = None  # seconds after which trying again makes sense (Retry-After)
 
 
 def too_large_error(limit: int) -> UploadError:

@@ -83,6 +83,14 @@ def refused_request(detail: str) -> str:
     return f"the request is not acceptable: {detail}"
 
 
+def no_room(*, stored: int, holder: str | None) -> str:
+    who = f"by {holder}" if holder else "by sessions that started before they were replaced"
+    return (
+        f"the database holds {stored} loads, the most DEALS_KEEP_LOADS + DEALS_MAX_STALE_LOADS allow: "
+        f"the old ones are still being read {who}; try again when it has ended"
+    )
+
+
 def too_large(limit: int) -> str:
     return f"the file is larger than the limit of {limit} bytes (DEALS_MAX_UPLOAD_BYTES)"
 

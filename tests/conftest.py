@@ -7,9 +7,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from deals.load.partitions import drop_stale_partitions
 from deals.models import TopCustomer
-from tests.support import DATA
+from tests.support import DATA, drop_all_loads
 
 
 @pytest.fixture
@@ -31,7 +30,7 @@ def empty_dataset(django_db_blocker):
             with connection.cursor() as cursor:
                 cursor.execute("UPDATE dataset SET live_load = NULL, published_at = NULL")
             TopCustomer.refresh()
-            drop_stale_partitions()
+            drop_all_loads()
 
     reset()
     yield
