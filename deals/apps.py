@@ -13,6 +13,7 @@ class DealsConfig(AppConfig):
 
         view_synced.connect(describe_top_customers, sender=TopCustomer, dispatch_uid="deals.describe_top_customers")
         view_synced.connect(report_by_load, sender=TopCustomer, dispatch_uid="deals.report_by_load")
+        view_synced.connect(grant_readers, sender=TopCustomer, dispatch_uid="deals.grant_readers")
 
 
 def describe_top_customers(sender, using: str, **kwargs) -> None:
@@ -37,3 +38,11 @@ def report_by_load(sender, using: str, **kwargs) -> None:
 
     with connections[using].cursor() as cursor:
         report_by_load_sync(cursor)
+
+
+def grant_readers(sender, using: str, **kwargs) -> None:
+    """Read access for the analysts' role (deals/ops/reader_role.py), once every view it names exists."""
+    from deals.ops.reader_role import reader_grants
+
+    with connections[using].cursor() as cursor:
+        reader_grants(cursor)
