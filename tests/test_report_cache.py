@@ -142,6 +142,8 @@ def test_a_flushed_cache_is_refilled_from_postgresql(client, redis_cache):
     assert cached_body(etag) is not None
 
 
+@pytest.mark.django_db(transaction=True)  # six uploads: old loads must be committed for cleanup to drop them
+@pytest.mark.usefixtures("empty_dataset")
 def test_an_unreachable_redis_is_logged_once_and_postgresql_answers(client, dead_redis, caplog, monkeypatch):
     monkeypatch.setattr(report_cache, "breaker", report_cache.CacheBreaker(retry_seconds=0))  # try every time
     caplog.set_level(logging.WARNING, logger="deals.report_cache")

@@ -7,7 +7,7 @@ transaction older than the publication that retired it would otherwise find it g
 sessions that lock deal_rows, at most lock_timeout, and is finished by FINALIZE on a later pass),
 then dropped with everything under it. Tables a crashed load left are dropped too.
 
-Passes run after each load, before a load when the bound is reached, and every
+Passes run after each load, in a load that finds the bound reached, and every
 DEALS_CLEANUP_INTERVAL_SECONDS in a daemon thread of each gunicorn worker; one at a time
 (an advisory lock), every statement bounded. When old loads cannot go, stored loads may reach
 DEALS_KEEP_LOADS + DEALS_MAX_STALE_LOADS: further uploads are then refused (503, Retry-After),
@@ -16,6 +16,7 @@ naming the session that holds the oldest one.
 
 import logging
 import threading
+import time
 from contextlib import closing
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ from deals.sql import read_sql
 logger = logging.getLogger("deals.loader")  # the name operators know for the loader's work
 
 STATEMENT_TIMEOUT = "60s"  # a backstop for the catalog reads and the drop itself; locks wait far less
+READER_POLL_SECONDS = 0.01  # how often a pass looks again at readers still running a statement
 
 
 @dataclass
@@ -69,7 +71,7 @@ def loads_sweep() -> Sweep:
 def stale_drop(cursor, sweep: Sweep) -> None:
     """Detach and drop, oldest first, the partitions no snapshot can still need."""
     for stale in partitions.stale_partitions(cursor, keep=settings.DEALS_KEEP_LOADS):
-        readers = partitions.holders(cursor, stale, with_locks=False)
+        readers = readers_gone(cursor, stale)
         if readers:
             sweep.held[stale.name] = f"a snapshot older than its retirement is open in {readers[0]}"
             continue
@@ -82,6 +84,18 @@ def stale_drop(cursor, sweep: Sweep) -> None:
             # Interrupted, it is now pending, and deal_rows can have only one partition pending.
             break
         table_drop(cursor, stale.name, sweep)
+
+
+def readers_gone(cursor, stale: partitions.StalePartition) -> list[partitions.Holder]:
+    """The sessions whose snapshot may still need `stale`, after waiting (at most lock_timeout) for
+    those only running a statement: a report read in flight ends in milliseconds, while a session
+    idle in its transaction keeps its snapshot until it ends."""
+    deadline = time.monotonic() + settings.DEALS_CLEANUP_LOCK_TIMEOUT_MS / 1000
+    readers = partitions.holders(cursor, stale, with_locks=False)
+    while readers and all(reader.state == "active" for reader in readers) and time.monotonic() < deadline:
+        time.sleep(READER_POLL_SECONDS)
+        readers = partitions.holders(cursor, stale, with_locks=False)
+    return readers
 
 
 def orphans_drop(conn, sweep: Sweep) -> None:
@@ -116,19 +130,15 @@ def room_bound() -> int:
     return settings.DEALS_KEEP_LOADS + settings.DEALS_MAX_STALE_LOADS
 
 
-def room_make() -> None:
-    """Before a load starts: if the bound is reached, try a cleanup pass first (outside its transaction)."""
-    with connection.cursor() as cursor:
-        full = partitions.stored_loads(cursor) >= room_bound()
-    if full:
-        try:
-            loads_sweep()
-        except PgError as error:  # room_check decides, under the load lock
-            logger.warning("could not clean up old loads before a load: %s", str(error).strip())
-
-
 def room_check(cursor) -> None:
-    """In the load's transaction, under the load lock: refuse the load if it would exceed the bound."""
+    """In the load's transaction, under the load lock and before it has touched deal_rows: at the
+    bound, a cleanup pass on its own connection first; refuse the load if that made no room."""
+    if partitions.stored_loads(cursor) < room_bound():
+        return
+    try:
+        loads_sweep()
+    except PgError as error:  # then the count below decides
+        logger.warning("could not clean up old loads before a load: %s", str(error).strip())
     stored = partitions.stored_loads(cursor)
     if stored < room_bound():
         return

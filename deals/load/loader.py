@@ -19,7 +19,7 @@ from deals import messages
 from deals.driver import Error as PgError
 from deals.driver import copy_from_file, errorcodes, pg_error, pgcode, pgsql
 from deals.errors import Failure, UploadError
-from deals.load.cleanup import loads_sweep, room_check, room_make
+from deals.load.cleanup import loads_sweep, room_check
 from deals.load.copy_errors import translate_copy_error
 from deals.load.partitions import staging_table_name
 from deals.models import TopCustomer
@@ -38,7 +38,6 @@ class LoadResult:
 def deals_load(*, file: BinaryIO) -> LoadResult:
     """Load `file` (a deals.csv, any supported dialect) as the new dataset, or raise UploadError."""
     source = CopySource(file)
-    room_make()
     try:
         # durable: the load is its own transaction; inside someone else's it would not publish.
         with transaction.atomic(durable=True), connection.cursor() as cursor:
