@@ -19,7 +19,7 @@ logger = logging.getLogger("deals.migrations")
 def reader_role_ensure(cursor, *, role: str = READER_ROLE) -> str | None:
     """Create the group role if it is missing and we may; else the notice saying what to run (logged)."""
     cursor.execute(read_sql("access/reader_role_state"), {"role": role})
-    role_exists, may_create, migrating_role = cursor.fetchone()
+    role_exists, may_create, migrating_role, _ = cursor.fetchone()
     if role_exists:
         return None
     if may_create:
@@ -39,11 +39,10 @@ def reader_role_notice(*, role: str, migrating_role: str) -> str:
 
 
 def reader_grants(cursor, *, role: str = READER_ROLE) -> bool:
-    """Grant the role read access to what this database documents, if the role exists."""
+    """Grant the role read access to what this database documents, if the role and the views exist."""
     cursor.execute(read_sql("access/reader_role_state"), {"role": role})
-    role_exists, _, owner = cursor.fetchone()
-    if role_exists:
-        cursor.execute(
-            compose_sql("access/reader_grants", reader=pgsql.Identifier(role), owner=pgsql.Identifier(owner))
-        )
-    return role_exists
+    role_exists, _, owner, views_ready = cursor.fetchone()
+    if not (role_exists and views_ready):
+        return False
+    cursor.execute(compose_sql("access/reader_grants", reader=pgsql.Identifier(role), owner=pgsql.Identifier(owner)))
+    return True

@@ -20,8 +20,12 @@ def live_report_sql() -> str:
     return report_sql(pgsql.SQL("deals")).as_string(None)
 
 
-def report_by_load_sync(cursor) -> None:
-    """(Re)create top_five_of_load and top_customers_by_load from the report's SQL."""
+def report_by_load_sync(cursor) -> bool:
+    """(Re)create top_five_of_load and top_customers_by_load from the report's SQL, if 0006 has run."""
+    cursor.execute(read_sql("report/by_load_ready"))
+    if not cursor.fetchone()[0]:
+        return False
     per_load = report_sql(pgsql.SQL("({})").format(pgsql.SQL(read_sql("report/deals_of_load"))))
     cursor.execute(compose_sql("report/top_five_of_load", report=per_load))
     cursor.execute(read_sql("report/top_customers_by_load"))
+    return True
