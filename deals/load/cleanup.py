@@ -71,7 +71,7 @@ def loads_sweep() -> Sweep:
 def stale_drop(cursor, sweep: Sweep) -> None:
     """Detach and drop, oldest first, the partitions no snapshot can still need."""
     for stale in partitions.stale_partitions(cursor, keep=settings.DEALS_KEEP_LOADS):
-        readers = readers_gone(cursor, stale)
+        readers = readers_left(cursor, stale)
         if readers:
             sweep.held[stale.name] = f"a snapshot older than its retirement is open in {readers[0]}"
             continue
@@ -86,7 +86,7 @@ def stale_drop(cursor, sweep: Sweep) -> None:
         table_drop(cursor, stale.name, sweep)
 
 
-def readers_gone(cursor, stale: partitions.StalePartition) -> list[partitions.Holder]:
+def readers_left(cursor, stale: partitions.StalePartition) -> list[partitions.Holder]:
     """The sessions whose snapshot may still need `stale`, after waiting (at most lock_timeout) for
     those only running a statement: a report read in flight ends in milliseconds, while a session
     idle in its transaction keeps its snapshot until it ends."""
