@@ -7,7 +7,8 @@ and cleanup is attempted ATTEMPTS times, every 0.25 s, in two ways:
               transaction with lock_timeout; it fails each time, and readers queue behind it;
   concurrent: this code's pass (deals.load.cleanup.loads_sweep): DETACH ... CONCURRENTLY, left
               pending by lock_timeout, FINALIZE attempted by the next passes.
-Prints the readers' latency (p50, p99, max) in each case, and the time of a pass with nothing to do.
+Prints the readers' latency (p50, p99, max) in each case, the time of a pass with nothing to do,
+and that of a pass dropping the previous load (the sample's), as each upload runs after it commits.
 """
 
 import os
@@ -16,6 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 import django
 
@@ -29,6 +31,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from deals import driver  # noqa: E402
+from deals.load import loader  # noqa: E402
 from deals.load.cleanup import loads_sweep  # noqa: E402
 from deals.load.loader import deals_load  # noqa: E402
 
@@ -116,6 +119,14 @@ def main() -> None:
         loads_sweep()
         passes.append((time.perf_counter() - started) * 1000)
     print(f"a pass with nothing to drop: median {statistics.median(passes):.1f} ms, max {max(passes):.1f} ms")
+    drops = []
+    for _ in range(ATTEMPTS):
+        with SAMPLE.open("rb") as file, patch.object(loader, "cleanup", lambda: None):
+            deals_load(file=file)
+        started = time.perf_counter()
+        assert len(loads_sweep().dropped) == 1
+        drops.append((time.perf_counter() - started) * 1000)
+    print(f"a pass dropping one load: median {statistics.median(drops):.1f} ms, max {max(drops):.1f} ms")
 
 
 if __name__ == "__main__":

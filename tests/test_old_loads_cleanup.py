@@ -79,13 +79,26 @@ def test_a_session_idle_in_transaction_with_a_lock_on_an_old_partition_delays_on
         analyst.cursor().execute(f"BEGIN; LOCK TABLE {old} IN ACCESS SHARE MODE")  # then idle in transaction
         assert post_csv(client, NEW).status_code == 200  # the upload is not held up
         assert report(client)[0]["username"] == "new"
-        assert pending_detach() == [old]  # detached as far as it can be, invisible to new queries
+        assert loads_sweep().held == {old: "a session holds a lock on it"}  # asks for no lock behind it
         assert rows(analyst, f"SELECT count(*) FROM {old}") == [(2,)]  # the holder still reads it
         with closing(psql_session(autocommit=True)) as reader:  # other readers never wait for it
             reader.cursor().execute("SET statement_timeout = '5s'")
             assert rows(reader) == [("new", 99)]
         analyst.rollback()
-    assert loads_sweep().dropped == [old]  # FINALIZE, then DROP
+    assert loads_sweep().dropped == [old]
+    assert staging_tables() == [live_table()]
+
+
+def test_a_detach_interrupted_by_a_lock_on_deal_rows_is_finalized_by_a_later_pass(client):
+    post_csv(client, OLD)
+    old = live_table()
+    with closing(psql_session()) as analyst:
+        analyst.cursor().execute("BEGIN; LOCK TABLE ONLY deal_rows IN ACCESS SHARE MODE")  # then idle
+        assert post_csv(client, NEW).status_code == 200
+        assert pending_detach() == [old]  # DETACH CONCURRENTLY waited for it, then stopped at lock_timeout
+        assert rows(analyst) == [("new", 99)]  # invisible to new queries, even the holder's
+        assert loads_sweep().dropped == [old]  # FINALIZE waits only for older snapshots: it has none
+        analyst.rollback()
     assert pending_detach() == []
     assert staging_tables() == [live_table()]
 

@@ -75,6 +75,11 @@ def stale_drop(cursor, sweep: Sweep) -> None:
         if readers:
             sweep.held[stale.name] = f"a snapshot older than its retirement is open in {readers[0]}"
             continue
+        if partitions.in_use(cursor, stale.name):
+            sweep.held[stale.name] = "a session holds a lock on it"
+            if stale.pending:
+                break  # deal_rows can have only one partition pending: nothing else can be detached
+            continue
         try:
             partitions.detach(cursor, stale)
         except PgError as error:
@@ -116,6 +121,9 @@ def orphans_drop(conn, sweep: Sweep) -> None:
 
 
 def table_drop(cursor, table: str, sweep: Sweep) -> bool:
+    if partitions.in_use(cursor, table):
+        sweep.held[table] = "a session holds a lock on it"
+        return False
     try:
         partitions.drop(cursor, table)
     except PgError as error:  # still read directly (psql): a later pass drops it

@@ -55,6 +55,12 @@ def holders(cursor, stale: StalePartition, *, with_locks: bool) -> list[Holder]:
     return [Holder(*row) for row in cursor.fetchall()]
 
 
+def in_use(cursor, table: str) -> bool:
+    """True when another session holds a lock on `table` (cleanup then leaves it for later)."""
+    cursor.execute(read_sql("load/table_in_use"), {"table": table})
+    return cursor.fetchone()[0]
+
+
 def detach(cursor, stale: StalePartition) -> None:
     name = "load/partition_finalize" if stale.pending else "load/partition_detach"
     cursor.execute(compose_sql(name, partition=pgsql.Identifier(stale.name)))
