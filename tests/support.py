@@ -33,8 +33,9 @@ def csv_of(*deals: tuple, header: str = HEADER, newline: str = "\n") -> bytes:
     return (newline.join(lines) + newline).encode()
 
 
-def post_csv(client: APIClient, content: bytes, name: str = "deals.csv"):
-    return client.post("/api/deals/", {"deals": SimpleUploadedFile(name, content, "text/csv")}, format="multipart")
+def post_csv(client: APIClient, content: bytes, name: str = "deals.csv", content_type: str = "text/csv"):
+    upload = SimpleUploadedFile(name, content, content_type)
+    return client.post("/api/deals/", {"deals": upload}, format="multipart")
 
 
 def report(client: APIClient) -> list[dict]:

@@ -24,6 +24,7 @@ from deals.load.copy_errors import translate_copy_error
 from deals.load.partitions import staging_table_name
 from deals.models import TopCustomer
 from deals.source.csv_format import CHUNK_BYTES, CopySource
+from deals.source.stream import csv_stream
 from deals.sql import compose_sql, read_sql
 
 logger = logging.getLogger("deals.loader")  # the name operators know; kept when the module moved
@@ -35,9 +36,12 @@ class LoadResult:
     rows: int
 
 
-def deals_load(*, file: BinaryIO) -> LoadResult:
-    """Load `file` (a deals.csv, any supported dialect) as the new dataset, or raise UploadError."""
-    source = CopySource(file)
+def deals_load(*, file: BinaryIO, charset: str | None = None, content_encoding: str | None = None) -> LoadResult:
+    """Load `file` (a deals.csv, any supported dialect) as the new dataset, or raise UploadError.
+
+    `charset` and `content_encoding` are what the sender declared (deals/source/stream.py).
+    """
+    source = CopySource(csv_stream(file, charset=charset, content_encoding=content_encoding))
     try:
         # durable: the load is its own transaction; inside someone else's it would not publish.
         with transaction.atomic(durable=True), connection.cursor() as cursor:
@@ -54,6 +58,8 @@ def deals_load(*, file: BinaryIO) -> LoadResult:
             publish(cursor, load_id)
             refresh()
     except (PgError, DatabaseError) as error:
+        if source.read_failure is not None:  # COPY only says it was canceled: the file's fault, said by the reader
+            raise source.read_failure from None
         upload_error = translate_copy_error(pg_error(error), source)
         if upload_error is None:
             raise

@@ -36,10 +36,18 @@ class UploadOutcome:
     sha256: str
 
 
-def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> UploadOutcome:
+def upload_record(
+    *,
+    file: BinaryIO,
+    name: str,
+    size: int | None = None,
+    charset: str | None = None,
+    content_encoding: str | None = None,
+) -> UploadOutcome:
     """Load `file` as the new dataset through deals_load, recording the attempt; raise UploadError.
 
     `size`, when known beforehand, lets a file over DEALS_MAX_UPLOAD_BYTES be refused unread.
+    `charset` and `content_encoding` are what the sender declared about the file, if anything.
     """
     started = time.monotonic()
     upload = Upload.objects.create(file_name=name, size_bytes=size)
@@ -50,7 +58,7 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
         raise error
     reader = DigestingReader(file)
     try:
-        result = deals_load(file=reader)
+        result = deals_load(file=reader, charset=charset, content_encoding=content_encoding)
     except BaseException as exc:
         # psycopg2 replaces an exception raised while COPY pulls the file with its own
         # QueryCanceled, and a stream aborted mid-load cancels the query: the reader, or the
