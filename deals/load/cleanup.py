@@ -15,6 +15,7 @@ naming the session that holds the oldest one.
 """
 
 import logging
+import signal
 import threading
 import time
 from contextlib import closing
@@ -171,6 +172,9 @@ class Sweeper(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        # gunicorn's signals (INT, QUIT, TERM...) are for the worker's main thread: delivered to this
+        # one, they would wait for the main thread's next wake-up, and the worker's exit with them.
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
         while not self.stopped.wait(self.interval):
             try:
                 loads_sweep()
