@@ -7,7 +7,7 @@ export PORT
 # DATABASE_URL, when set, names the PostgreSQL to use; unset, a private one from a wheel is started
 # on first use, with its data in .data/postgres (core/embedded_postgres/).
 
-.PHONY: help install run test lint format psql db-stop clean
+.PHONY: help install run test lint format audit psql db-stop clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,6 +37,19 @@ format: install  ## apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Vulnerabilities accepted deliberately: the first word of each line of audit-ignore.txt that is
+# not a comment (each must give its reason after "#"). pip-audit's --strict: a package that could
+# not be audited (advisory data unreachable) fails the audit instead of passing unchecked; -r
+# resolves the whole tree, so the unpinned transitive dependencies are audited too.
+AUDIT_VENV ?= .venv-audit
+AUDIT_IGNORES := $(foreach id,$(shell sed -e 's/\#.*//' audit-ignore.txt),--ignore-vuln $(id))
+
+audit:  ## pip-audit of the pinned requirements against PyPI's advisory data (needs PyPI's JSON API)
+	@awk '!/^[[:space:]]*(#|$$)/ && !/#/ {print "audit-ignore.txt:" NR ": give the reason after #"; bad=1} END {exit bad}' audit-ignore.txt
+	$(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet -r requirements-audit.txt
+	$(AUDIT_VENV)/bin/pip-audit --strict --progress-spinner off -r requirements-dev.txt $(AUDIT_IGNORES)
+
 psql:  ## open psql on the service's database (unset DATABASE_URL: the embedded server, with its own psql)
 ifdef DATABASE_URL
 	psql "$(DATABASE_URL)"
@@ -48,4 +61,4 @@ db-stop:  ## stop the embedded PostgreSQL now (it stops by itself when the last 
 	$(PY) -m core.embedded_postgres stop
 
 clean:  ## remove the virtualenv and caches (not .data/, the embedded server's data)
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(AUDIT_VENV) .pytest_cache .ruff_cache .hypothesis

@@ -6,6 +6,7 @@ DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +65,11 @@ MIDDLEWARE = [
     # Right after SecurityMiddleware: static files are answered before any other work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Django's CSRF check for any form view that is not DRF's: DRF's views are exempt (the API has no
+    # session, so there is nothing to forge with a cookie); cross-site writes to them are refused by
+    # deals/api/cross_site.py instead, which leaves curl and scripts alone.
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -135,6 +141,70 @@ DEALS_MAX_STALE_LOADS = max(1, env_int("DEALS_MAX_STALE_LOADS", 2))
 # Seconds between background cleanup passes in each gunicorn worker (0: only after loads).
 DEALS_CLEANUP_INTERVAL_SECONDS = env_int("DEALS_CLEANUP_INTERVAL_SECONDS", 30)
 
+# --- Security (README, "Security") ----------------------------------------------------------
+# One block for what protects the service; every variable is in .env.example. What needs nothing
+# set: security headers on every answer (SecurityMiddleware, XFrameOptionsMiddleware), cookies sent
+# over HTTPS only, cross-site writes refused. What an operator sets before exposing the service:
+# DEALS_UPLOAD_TOKEN (above), DJANGO_HTTPS and DEALS_TRUSTED_PROXIES behind a TLS proxy, and
+# DEALS_UPLOAD_RATE if the default does not suit.
+
+# How many proxies in front of the service overwrite X-Forwarded-For and X-Forwarded-Proto (the
+# compose stack's nginx: 1). Only then are those headers believed: the client's address for the
+# upload rate limit is the one the nearest proxy saw (DRF's NUM_PROXIES), and `X-Forwarded-Proto:
+# https` marks a request as secure. Without a proxy it must stay 0, or any client could claim any
+# address (and escape the rate limit) or claim HTTPS.
+DEALS_TRUSTED_PROXIES = env_int("DEALS_TRUSTED_PROXIES", 0)
+if DEALS_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Clients reach the service over HTTPS (TLS ends at the proxy): plain-HTTP requests are redirected
+# and browsers are told by HSTS to use HTTPS only. Off by default because `make run` and the compose
+# stack serve plain HTTP on 127.0.0.1, where a redirect to https:// would lead nowhere.
+DJANGO_HTTPS = env_bool("DJANGO_HTTPS", False)
+SECURE_SSL_REDIRECT = DJANGO_HTTPS
+# /healthz answers the container's healthcheck, which asks over plain HTTP from inside the stack.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000) if DJANGO_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# Always: the service needs no cookie to work (no sessions; DRF's views are CSRF-exempt), so a
+# cookie a browser drops on plain HTTP costs nothing, and one never leaks over plain HTTP.
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+# Other origins (scheme://host[:port]) whose pages may write here besides the service's own, e.g.
+# when a proxy rewrites Host. Read by Django's CSRF check and by the cross-site refusal alike.
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+# Headers on every answer. Django's defaults, written out so a reader sees them: no MIME sniffing,
+# no framing by any page (the service has nothing meant to be embedded), the full URL in Referer
+# only to the service itself, a window of its own.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Uploads per client address (DRF's rate syntax: N/second, N/minute, N/hour, N/day); over it: 429
+# with Retry-After, recorded in the upload history. Each upload replaces the whole dataset and costs
+# a full load: 30 an hour lets a person fix a file and retry many times, and keeps a runaway
+# script to one load every two minutes. Empty: no limit. Counted in the shared cache (Redis when
+# REDIS_URL is set, so all workers count together; otherwise per worker process).
+DEALS_UPLOAD_RATE = os.environ.get("DEALS_UPLOAD_RATE", "30/hour").strip()
+if DEALS_UPLOAD_RATE and not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", DEALS_UPLOAD_RATE):
+    raise ImproperlyConfigured(f"DEALS_UPLOAD_RATE={DEALS_UPLOAD_RATE!r}: expected e.g. 30/hour, or empty for no limit")
+
+# Checks of `manage.py check --deploy` switched off, each for its reason (tests/test_deploy_check.py
+# runs it with the compose stack's environment and fails on any warning):
+SILENCED_SYSTEM_CHECKS = []
+if not DJANGO_HTTPS:
+    # W004 (no HSTS), W008 (no redirect to HTTPS): the service is served over plain HTTP (make run,
+    # the compose stack on 127.0.0.1); both would send browsers to an https:// that nothing serves.
+    # DJANGO_HTTPS=1 turns both on, and these checks with them.
+    SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008"]
+elif not SECURE_HSTS_PRELOAD:
+    # W021 (no HSTS preload): preloading asks browser makers to hard-code HTTPS for the whole
+    # registrable domain, for good; an operator's decision (DJANGO_HSTS_PRELOAD=1), not a default.
+    SILENCED_SYSTEM_CHECKS += ["security.W021"]
+
 # The report cache (deals/report/cache.py). Entries are keyed by dataset version, so any cache is
 # correct: Redis (REDIS_URL) shares one rendering between all workers; without it each process
 # keeps its own. Short socket timeouts: a dead Redis must not stall a GET (it then reads PostgreSQL).
@@ -166,6 +236,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "deals.api.exceptions.api_exception_handler",
+    # The client's address for throttling: REMOTE_ADDR, or the address the nearest trusted proxy saw.
+    "NUM_PROXIES": DEALS_TRUSTED_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 

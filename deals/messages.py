@@ -19,6 +19,14 @@ NOT_TEXT = (
 HEADER_TOO_LONG = "line 1 is over 1 MiB long; the first line must be the header: " + EXPECTED
 NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field "deals"'
 TOKEN_REQUIRED = 'uploads need the header "Authorization: Token <DEALS_UPLOAD_TOKEN>"; it is missing or wrong'  # noqa: S105
+READ_TOKEN_REQUIRED = (
+    'only the report and /healthz are public; this needs the header "Authorization: Token <DEALS_UPLOAD_TOKEN>", '  # noqa: S105
+    "which is missing or wrong"
+)
+CROSS_SITE = (
+    "a page on another site may not upload here (the browser marked this request as cross-site); "
+    "upload from this service's own page, or with curl"
+)
 BUSY = "another upload is being loaded and did not finish in time; try again when it has finished"
 DATABASE_DOWN = "the database is unreachable; try again shortly"
 INTERRUPTED = "the upload was interrupted; the data already loaded is unchanged"
@@ -156,12 +164,15 @@ def refused_request(detail: str) -> str:
     return f"the request is not acceptable: {detail}"
 
 
-def no_room(*, stored: int, holder: str | None) -> str:
-    who = f"by {holder}" if holder else "by sessions that started before they were replaced"
+def no_room(*, stored: int, holder: str) -> str:
     return (
         f"the database holds {stored} loads, the most DEALS_KEEP_LOADS + DEALS_MAX_STALE_LOADS allow: "
-        f"the old ones are still being read {who}; try again when it has ended"
+        f"the old ones are still being read by {holder}; try again when it has ended"
     )
+
+
+def too_many_uploads(rate: str, wait: int) -> str:
+    return f"too many uploads from your address (the limit is {rate}, DEALS_UPLOAD_RATE); try again in {wait} s"
 
 
 def too_large(limit: int) -> str:

@@ -115,11 +115,15 @@ class Gunicorn(HttpClient):
         workers: int = 2,
         threads: int = 2,
         ready: tuple[str, int] = ("/api/deals/", 200),
+        cache_prefix: str = "",
+        environment: dict[str, str] | None = None,
     ):
+        """`cache_prefix`: shared with another server (as the workers of one deployment share a Redis);
+        by default one of its own. `environment`: settings over the defaults below."""
         super().__init__(free_port())
         self.ready = ready  # the path and status that mean the server is up
         self.log_path = log_path
-        self.cache_prefix = f"test-{uuid.uuid4().hex[:12]}"  # no entries shared with other runs
+        self.cache_prefix = cache_prefix or f"test-{uuid.uuid4().hex[:12]}"  # no entries shared with other runs
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -133,7 +137,9 @@ class Gunicorn(HttpClient):
             "GUNICORN_ACCESS_LOG": "/dev/null",
             "DJANGO_SECRET_KEY": "test-only-secret",
             "DJANGO_DEBUG": "",
+            "DEALS_UPLOAD_RATE": "",  # the tests upload far more often than the default allows
             "DJANGO_SETTINGS_MODULE": "core.settings",
+            **(environment or {}),
         }
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(
