@@ -29,8 +29,21 @@ CROSS_SITE = (
 )
 BUSY = "another upload is being loaded and did not finish in time; try again when it has finished"
 DATABASE_DOWN = "the database is unreachable; try again shortly"
+DISK_FULL = (
+    "the database has no disk space left, so the file could not be stored; nothing was loaded and the data "
+    "already loaded is unchanged; try again once an administrator has freed space"
+)
+STATEMENT_CANCELLED = (
+    "the database cancelled the load (a statement timeout, or an administrator cancelled it); "
+    "nothing was loaded and the data already loaded is unchanged"
+)
+NO_UPLOAD_SLOT = (
+    "this server is already receiving as many uploads as it takes at once (DEALS_UPLOADS_PER_WORKER); "
+    "nothing was read; try again after the time in Retry-After"
+)
 INTERRUPTED = "the upload was interrupted; the data already loaded is unchanged"
 UPLOAD_INTERRUPTED = "the upload ended before the file did (was the connection closed?); nothing was loaded"
+PROCESS_GONE = "the server process handling this upload ended before it did (killed or restarted); nothing was loaded"
 INTERNAL = "internal error; the data already loaded is unchanged"
 
 NOT_WHOLE_NUMBER = "is not a whole number"
@@ -169,6 +182,21 @@ def no_room(*, stored: int, holder: str) -> str:
         f"the database holds {stored} loads, the most DEALS_KEEP_LOADS + DEALS_MAX_STALE_LOADS allow: "
         f"the old ones are still being read by {holder}; try again when it has ended"
     )
+
+
+def client_idle(seconds: int) -> str:
+    return (
+        f"the client sent nothing for {seconds} seconds (DEALS_UPLOAD_IDLE_SECONDS), so the upload was "
+        "abandoned; nothing was loaded"
+    )
+
+
+def database_resources(detail: str) -> str:
+    return f"the database ran out of a resource ({detail}); nothing was loaded; try again shortly"
+
+
+def over_database_limit(detail: str) -> str:
+    return f"the file goes beyond a limit of PostgreSQL ({detail}); nothing was loaded"
 
 
 def too_many_uploads(rate: str, wait: int) -> str:

@@ -73,6 +73,28 @@ def drop_all_loads() -> None:
             cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
+def upload_statuses() -> list[tuple[str, str]]:
+    """(status, error) of every recorded upload attempt, oldest first, as committed."""
+    return [(status, error) for status, _, error in recorded_answers()]
+
+
+def recorded_answers() -> list[tuple[str, int | None, str]]:
+    """(status, HTTP status, error) of every recorded upload attempt, oldest first, as committed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status, http_status, error FROM uploads ORDER BY id")
+        return cursor.fetchall()
+
+
+def idle_in_transaction_backends() -> int:
+    """Sessions on this database left idle inside a transaction (a load that never ended would be one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND state LIKE 'idle in transaction%%'"
+        )
+        return cursor.fetchone()[0]
+
+
 def redis_cache_settings(url: str, prefix: str) -> dict:
     """CACHES for the Redis at `url`, every key under `prefix`, with the service's short timeouts."""
     options = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}

@@ -31,7 +31,7 @@ DOCUMENTED_QUERIES = [
     "SELECT load_id, count(*) FROM deals_by_load GROUP BY load_id",
     "SELECT * FROM top_customers_by_load",
     read_sql("analyst/top_five_changes"),
-    "SELECT id, file_name, status, rows_loaded, load_id, started_at, duration FROM uploads",
+    "SELECT id, file_name, status, http_status, rows_loaded, load_id, started_at, duration FROM uploads",
 ]
 
 REFUSED = [

@@ -48,7 +48,7 @@ def json_schema_of(schema: dict, operation: dict, status: str) -> dict:
 
 def test_every_upload_answer_and_error_shape_is_documented(schema):
     post = schema["paths"]["/api/deals/"]["post"]
-    errors = {"400", "401", "403", "409", "413", "429", "503"}
+    errors = {"400", "401", "403", "408", "409", "413", "429", "503", "507"}
     assert set(post["responses"]) == {"200", *errors}
     assert set(json_schema_of(schema, post, "200")["properties"]) == {"Status", "rows", "upload", "dataset"}
     for status in errors:

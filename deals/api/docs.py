@@ -42,6 +42,11 @@ deals_post = extend_schema(
         ),
         401: error("no token", "DEALS_UPLOAD_TOKEN is set and the request lacks its token.", messages.TOKEN_REQUIRED),
         403: error("cross-site", "A browser sent it from another site's page; nothing changed.", messages.CROSS_SITE),
+        408: error(
+            "client idle",
+            "The client sent nothing for DEALS_UPLOAD_IDLE_SECONDS; the upload was abandoned.",
+            messages.client_idle(60),
+        ),
         409: error("busy", "Another upload held the load for longer than DEALS_LOAD_WAIT_SECONDS.", messages.BUSY),
         413: error("too large", "The file is over DEALS_MAX_UPLOAD_BYTES.", messages.too_large(2147483648)),
         429: error(
@@ -49,7 +54,13 @@ deals_post = extend_schema(
             "Over DEALS_UPLOAD_RATE for the client's address; `Retry-After` says when to try again.",
             messages.too_many_uploads("30/hour", 120),
         ),
-        503: SERVICE_DOWN,
+        503: error(
+            "no upload slot",
+            "The database is unreachable (or cancelled the load, or ran out of a resource), or this worker "
+            "already runs DEALS_UPLOADS_PER_WORKER uploads; the Retry-After header says when to try again.",
+            messages.NO_UPLOAD_SLOT,
+        ),
+        507: error("disk full", "The database has no disk space left.", messages.DISK_FULL),
     },
 )
 

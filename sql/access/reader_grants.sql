@@ -10,6 +10,7 @@ GRANT USAGE ON SCHEMA public TO {reader};
 GRANT SELECT ON deals, customer_totals, gem_sales, top_customers, dataset, deal_rows,
                 published_loads, deals_by_load, kept_loads, top_customers_by_load
    TO {reader};
-GRANT SELECT (id, file_name, size_bytes, sha256, rows_loaded, load_id, status, started_at, finished_at, duration)
+GRANT SELECT (id, file_name, size_bytes, sha256, rows_loaded, load_id, status, http_status, started_at, finished_at,
+               duration)
    ON uploads TO {reader};
 ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT SELECT ON TABLES TO {reader}

@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     Not reversed: a role belongs to the whole cluster, and other databases may grant it.
     """
 
-    dependencies = [("deals", "0006_published_loads")]
+    dependencies = [("deals", "0007_published_loads")]
 
     operations = [migrations.RunPython(reader_role_create, migrations.RunPython.noop)]

@@ -1,5 +1,5 @@
 -- name: published_loads_reverse
--- Why: lets `migrate deals 0005` undo 0006, with what deals/apps.py built on its views after
+-- Why: lets `migrate deals 0006` undo 0007, with what deals/apps.py built on its views after
 -- each migrate (the per-load report).
 DROP VIEW IF EXISTS top_customers_by_load;
 DROP FUNCTION IF EXISTS top_five_of_load(bigint);
