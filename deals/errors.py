@@ -17,6 +17,7 @@ class Failure(enum.Enum):
     BAD_FILE = "bad_file"  # the file's content: its header, a line, a value
     BAD_REQUEST = "bad_request"  # the request around the file: no file, two files, not multipart
     TOO_LARGE = "too_large"  # over DEALS_MAX_UPLOAD_BYTES
+    LENGTH_REQUIRED = "length_required"  # a multipart form sent without a Content-Length (chunked)
     BUSY = "busy"  # another load held the lock for longer than DEALS_LOAD_WAIT_SECONDS
     INTERRUPTED = "interrupted"  # the body ended before the file did (the client went away or reset)
     CLIENT_IDLE = "client_idle"  # the client sent nothing for DEALS_UPLOAD_IDLE_SECONDS

@@ -17,6 +17,10 @@ NOT_TEXT = (
     "this is not a CSV text file (it contains NUL bytes, as images and spreadsheets do); upload deals.csv as text"
 )
 HEADER_TOO_LONG = "line 1 is over 1 MiB long; the first line must be the header: " + EXPECTED
+MULTIPART_LENGTH_REQUIRED = (
+    "a multipart/form-data upload needs a Content-Length; send one, or send the CSV itself as the body "
+    "(curl -T deals.csv URL, or curl -T - URL from a pipe), which may come without a length"
+)
 NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field "deals"'
 TOKEN_REQUIRED = 'uploads need the header "Authorization: Token <DEALS_UPLOAD_TOKEN>"; it is missing or wrong'  # noqa: S105
 READ_TOKEN_REQUIRED = (

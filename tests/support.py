@@ -73,6 +73,16 @@ def drop_all_loads() -> None:
             cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
+def put_csv(client: APIClient, content: bytes, path: str = "/api/deals/", **headers):
+    """The file itself as the body of a PUT, as `curl -T deals.csv URL` sends it (no Content-Type)."""
+    return client.generic("PUT", path, content, content_type="", **headers)
+
+
+def post_raw_csv(client: APIClient, content: bytes, content_type: str = "text/csv", **headers):
+    """The file itself as the body of a POST: curl --data-binary @deals.csv -H 'Content-Type: ...'."""
+    return client.generic("POST", "/api/deals/", content, content_type=content_type, **headers)
+
+
 def upload_statuses() -> list[tuple[str, str]]:
     """(status, error) of every recorded upload attempt, oldest first, as committed."""
     return [(status, error) for status, _, error in recorded_answers()]

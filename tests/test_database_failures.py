@@ -157,20 +157,19 @@ def tiny_default_tablespace():
     """
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs for a disk-full tablespace needs root")
-    try:
-        owner = pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.skip("no postgres OS user on this machine to own the tablespace's directory")
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('data_directory'), current_database()")
         data_directory, database = cursor.fetchone()
     if not os.path.isdir(data_directory):
         pytest.skip("PostgreSQL does not run on this machine: a local tmpfs cannot hold its tablespace")
+    # The server's OS user owns its data directory (postgres for the machine's server, the embedded
+    # server's own user for that one); the tablespace's directory must be its too.
+    owner = os.stat(data_directory)
     directory = tempfile.mkdtemp(prefix="deals-tiny-", dir="/tmp")
     name = f"deals_tiny_{uuid.uuid4().hex[:8]}"
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", directory], check=True)
     try:
-        os.chown(directory, owner.pw_uid, owner.pw_gid)
+        os.chown(directory, owner.st_uid, owner.st_gid)
         with closing(psql_session(autocommit=True)) as admin, admin.cursor() as cursor:
             cursor.execute(f"CREATE TABLESPACE {name} LOCATION %s", [directory])
             try:

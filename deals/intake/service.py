@@ -1,7 +1,7 @@
 """The intake service: an upload attempt arriving over HTTP, bounded, and recorded as answered.
 
-Every way an upload arrives (today the multipart form, through StreamingLoad; later a raw body)
-goes through `receive`, so the policy lives once:
+Every way an upload arrives (the multipart form, through StreamingLoad; the raw body, through
+raw_body.load_body) goes through `receive`, so the policy lives once:
 - a file declared over DEALS_MAX_UPLOAD_BYTES, or arriving when this worker has no upload slot
   free, is refused before its body is read (as the API's own refusals are, through `refuse_unread`);
 - the body is read under the client idle limit (deals/intake/limits.py);
@@ -21,6 +21,7 @@ from deals import messages
 from deals.errors import Failure, UploadError, too_large_error
 from deals.intake.failures import intake_failure
 from deals.intake.limits import client_idle_limit, upload_slot
+from deals.intake.raw_body import is_chunked, load_body
 from deals.intake.streaming import StreamingLoad
 from deals.uploads.services import FailedAttempt, UploadOutcome, upload_record, upload_refused
 
@@ -29,6 +30,8 @@ def receive_multipart(*, request, field: str) -> UploadOutcome:
     """Load the one file in the multipart field `field` while it arrives; commit once the request checks out."""
 
     def load_the_form(loader: Callable) -> UploadOutcome:
+        if is_chunked(request.META):  # Django's and DRF's parsers would take it for an empty body
+            raise UploadError(messages.MULTIPART_LENGTH_REQUIRED, Failure.LENGTH_REQUIRED)
         with StreamingLoad(request, field=field, loader=loader) as load:
             files = request.FILES.getlist(field)
             if not files:
@@ -62,6 +65,11 @@ def receive(*, request, load: Callable[[Callable], UploadOutcome]) -> UploadOutc
         if error is exc:
             raise
         raise error from exc
+
+
+def receive_raw(*, request, name: str) -> UploadOutcome:
+    """Load the request's body, which is the file itself, as it arrives; `name` is what the history records."""
+    return receive(request=request, load=lambda loader: load_body(request, name=name, loader=loader))
 
 
 def refuse_unread(error: UploadError) -> NoReturn:
