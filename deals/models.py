@@ -10,12 +10,12 @@ from django.db.models import F, Func
 from django.db.models.functions import Now
 from django_pgviews import view as pg
 
-from deals.sql import read_sql
+from deals.report.by_load import live_report_sql
 
 
 class TopCustomer(pg.ReadOnlyMaterializedView):
     concurrent_index = "username"
-    sql = read_sql("report/top_customers")
+    sql = live_report_sql()
 
     rank = models.SmallIntegerField()
     username = models.TextField(primary_key=True)
@@ -59,7 +59,7 @@ class Upload(models.Model):
     http_status = models.SmallIntegerField(null=True)  # what the client was answered (API's, for load_deals)
     started_at = models.DateTimeField(db_default=Now())
     finished_at = models.DateTimeField(null=True)
-    # Live progress (migrations_sql/0007_upload_progress.sql), written at most about once a second.
+    # Live progress (migrations_sql/0009_upload_progress.sql), written at most about once a second.
     phase = models.TextField(choices=Phase.choices, null=True)  # noqa: DJ001 (NULL: finished)
     bytes_received = models.BigIntegerField(null=True)
     copy_pids = ArrayField(models.IntegerField(), default=list)  # the load's COPY backends

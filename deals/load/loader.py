@@ -19,8 +19,9 @@ from deals import messages
 from deals.driver import Error as PgError
 from deals.driver import backend_pid, copy_from_file, errorcodes, pg_error, pgcode, pgsql
 from deals.errors import Failure, UploadError
+from deals.load.cleanup import loads_sweep, room_check
 from deals.load.copy_errors import translate_copy_error
-from deals.load.partitions import drop_stale_partitions, staging_table_name
+from deals.load.partitions import staging_table_name
 from deals.models import TopCustomer
 from deals.source.csv_format import CHUNK_BYTES, CopySource
 from deals.source.stream import csv_stream
@@ -69,6 +70,7 @@ def deals_load(
         # durable: the load is its own transaction; inside someone else's it would not publish.
         with transaction.atomic(durable=True), connection.cursor() as cursor:
             lock(cursor)
+            room(cursor)
             utc_dates(cursor)
             load_id = number(cursor)
             staging = create(cursor, load_id)
@@ -90,6 +92,11 @@ def deals_load(
         raise upload_error from None
     cleanup()
     return LoadResult(load_id=load_id, rows=rows)
+
+
+def room(cursor) -> None:
+    """Under the lock: refuse (NO_ROOM) if stored loads are at their bound (deals/load/cleanup.py)."""
+    room_check(cursor)
 
 
 def lock(cursor) -> None:
@@ -153,8 +160,8 @@ def refresh() -> None:
 
 
 def cleanup() -> None:
-    """After commit: drop the partitions nobody points at any more, never failing the upload."""
+    """After commit: a cleanup pass (deals/load/cleanup.py), never failing the upload."""
     try:
-        drop_stale_partitions()
-    except DatabaseError as error:  # the upload has committed: report, do not fail it
-        logger.warning("could not list old partitions to drop: %s", str(error).strip())
+        loads_sweep()
+    except (PgError, DatabaseError) as error:  # the upload has committed: report, do not fail it
+        logger.warning("could not clean up old loads: %s", str(error).strip())

@@ -8,7 +8,7 @@ after the start, so an upload that ends sooner never opens that connection.
 
 The rows COPY has stored are never written while it runs: whoever reads the progress asks
 PostgreSQL's own count, `upload_copy_rows(copy_pids)` (pg_stat_progress_copy summed over the load's
-COPY backends; migrations_sql/0007_upload_progress.sql). The API's history and `load_deals`' bar
+COPY backends; migrations_sql/0009_upload_progress.sql). The API's history and `load_deals`' bar
 both read it there.
 """
 

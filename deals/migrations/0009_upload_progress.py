@@ -7,11 +7,11 @@ from deals.sql import migration_sql
 class Migration(migrations.Migration):
     """Live progress of a running upload. The SQL file alters the table; the state operations only tell Django."""
 
-    dependencies = [("deals", "0006_upload_interrupted")]
+    dependencies = [("deals", "0008_reader_role")]
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunSQL(**migration_sql("0007_upload_progress"))],
+            database_operations=[migrations.RunSQL(**migration_sql("0009_upload_progress"))],
             state_operations=[
                 migrations.AddField(
                     model_name="upload",

@@ -1,5 +1,5 @@
 -- name: upload_progress_reverse
--- Why: lets `migrate deals 0006` undo 0007.
+-- Why: lets `migrate deals 0008` undo 0009.
 DROP FUNCTION upload_copy_rows(integer[]);
 ALTER TABLE uploads
     DROP COLUMN phase,
