@@ -101,8 +101,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 DEALS_UPLOAD_TOKEN = os.environ.get("DEALS_UPLOAD_TOKEN", "")
 # The largest upload accepted, in bytes (the contract's DEALS_MAX_UPLOAD_BYTES, 2 GiB by default).
 DEALS_MAX_UPLOAD_BYTES = env_int("DEALS_MAX_UPLOAD_BYTES", 2 * 1024**3)
-# How long an upload waits for another one in progress before it is refused with 409.
-DEALS_LOAD_WAIT_SECONDS = env_int("DEALS_LOAD_WAIT_SECONDS", 600)
+# Uploads stream side by side and publish one at a time: how long an upload whose file is in its
+# table waits for the one publishing before it (attach, refresh: seconds) before it is refused with 409.
+DEALS_PUBLISH_WAIT_SECONDS = env_int("DEALS_PUBLISH_WAIT_SECONDS", 60)
+# How long any other statement of a load (CREATE, ATTACH, the pointer, the refresh) waits for a lock
+# held by someone else (an analyst's LOCK, maintenance) before the upload is refused with 409.
+DEALS_PUBLISH_LOCK_TIMEOUT_MS = env_int("DEALS_PUBLISH_LOCK_TIMEOUT_MS", 5000)
 # Upload attempts per page of GET /api/uploads/ (a client may ask for up to 500 with ?page_size=).
 DEALS_UPLOADS_PAGE_SIZE = env_int("DEALS_UPLOADS_PAGE_SIZE", 20)
 # How long dropping an old dataset may wait for a reader (a psql session) before it is retried later.

@@ -16,7 +16,7 @@ class Failure(enum.Enum):
     BAD_FILE = "bad_file"  # the file's content: its header, a line, a value
     BAD_REQUEST = "bad_request"  # the request around the file: no file, two files, not multipart
     TOO_LARGE = "too_large"  # over DEALS_MAX_UPLOAD_BYTES
-    BUSY = "busy"  # another load held the lock for longer than DEALS_LOAD_WAIT_SECONDS
+    BUSY = "busy"  # could not publish in time: DEALS_PUBLISH_WAIT_SECONDS or DEALS_PUBLISH_LOCK_TIMEOUT_MS passed
     INTERRUPTED = "interrupted"  # the body ended before the file did (the client went away)
     STOPPED = "stopped"  # the operator stopped the load (Ctrl-C in load_deals)
     DATABASE_DOWN = "database_down"  # PostgreSQL cannot be reached

@@ -19,7 +19,7 @@ NOT_TEXT = (
 HEADER_TOO_LONG = "line 1 is over 1 MiB long; the first line must be the header: " + EXPECTED
 NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field "deals"'
 TOKEN_REQUIRED = 'uploads need the header "Authorization: Token <DEALS_UPLOAD_TOKEN>"; it is missing or wrong'  # noqa: S105
-BUSY = "another upload is being loaded and did not finish in time; try again when it has finished"
+BUSY = "another upload was being published and this one could not publish in time; nothing changed, try again"
 DATABASE_DOWN = "the database is unreachable; try again shortly"
 INTERRUPTED = "the upload was interrupted; the data already loaded is unchanged"
 UPLOAD_INTERRUPTED = "the upload ended before the file did (was the connection closed?); nothing was loaded"
@@ -81,6 +81,13 @@ def bad_encoding(line: int, encoding: str, detail: str) -> str:
 
 def refused_request(detail: str) -> str:
     return f"the request is not acceptable: {detail}"
+
+
+def lock_wait(timeout_ms: int) -> str:
+    return (
+        f"the upload could not be published: a lock on the deals tables was held for more than {timeout_ms} ms "
+        "(DEALS_PUBLISH_LOCK_TIMEOUT_MS; a long query or maintenance in the database?); nothing changed, try again"
+    )
 
 
 def too_large(limit: int) -> str:

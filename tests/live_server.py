@@ -70,6 +70,7 @@ class Gunicorn:
         workers: int = 2,
         threads: int = 2,
         ready: tuple[str, int] = ("/api/deals/", 200),
+        env: dict[str, str] | None = None,
     ):
         self.port = free_port()
         self.ready = ready  # the path and status that mean the server is up
@@ -89,6 +90,7 @@ class Gunicorn:
             "DJANGO_SECRET_KEY": "test-only-secret",
             "DJANGO_DEBUG": "",
             "DJANGO_SETTINGS_MODULE": "core.settings",
+            **(env or {}),
         }
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(

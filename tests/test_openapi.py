@@ -49,7 +49,7 @@ def json_schema_of(schema: dict, operation: dict, status: str) -> dict:
 def test_every_upload_answer_and_error_shape_is_documented(schema):
     post = schema["paths"]["/api/deals/"]["post"]
     assert set(post["responses"]) == {"200", "400", "401", "409", "413", "503"}
-    assert set(json_schema_of(schema, post, "200")["properties"]) == {"Status", "rows", "upload", "dataset"}
+    assert set(json_schema_of(schema, post, "200")["properties"]) == {"Status", "rows", "upload", "dataset", "live"}
     for status in ("400", "401", "409", "413", "503"):
         error = json_schema_of(schema, post, status)
         assert set(error["properties"]) == {"Status", "Desc"}

@@ -40,7 +40,13 @@ deals_post = extend_schema(
             messages.at_value(2, "total", "12a", messages.NOT_WHOLE_NUMBER),
         ),
         401: error("no token", "DEALS_UPLOAD_TOKEN is set and the request lacks its token.", messages.TOKEN_REQUIRED),
-        409: error("busy", "Another upload held the load for longer than DEALS_LOAD_WAIT_SECONDS.", messages.BUSY),
+        409: error(
+            "busy",
+            "The upload could not publish in time: another upload was publishing for longer than "
+            "DEALS_PUBLISH_WAIT_SECONDS, or a lock on the deals tables was held for longer than "
+            "DEALS_PUBLISH_LOCK_TIMEOUT_MS.",
+            messages.BUSY,
+        ),
         413: error("too large", "The file is over DEALS_MAX_UPLOAD_BYTES.", messages.too_large(2147483648)),
         503: SERVICE_DOWN,
     },

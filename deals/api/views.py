@@ -64,7 +64,15 @@ class DealsView(APIView):
     @api_docs.deals_post
     def post(self, request):
         outcome = receive_multipart(request=request, field="deals")
-        return Response({"Status": "OK", "rows": outcome.rows, "upload": outcome.upload_id, "dataset": outcome.load_id})
+        return Response(
+            {
+                "Status": "OK",
+                "rows": outcome.rows,
+                "upload": outcome.upload_id,
+                "dataset": outcome.load_id,
+                "live": outcome.live,
+            }
+        )
 
 
 class UploadsPagination(PageNumberPagination):

@@ -1,9 +1,12 @@
 """Upload history: every attempt to replace the dataset, recorded around the loader.
 
 `upload_record` is the one entry point of the API's POST and of `manage.py load_deals`. It writes
-the attempt's row *before* the load, in its own autocommitted statement, and the outcome *after*
-it, so a load that rolls back still leaves its record. The file's size and SHA-256 are computed as
-the loader streams it (each byte is read once, memory stays flat).
+the attempt's row *before* the load, in its own autocommitted statement. Success is recorded
+*inside* the load's publishing transaction (the loader's `on_publish`), so the live dataset and
+its `loaded` record commit together: a worker killed in between can no longer leave the live
+dataset with a `running` record. A failure is recorded *after* the load, autocommitted, so a
+load that rolls back still leaves its record. The file's size and SHA-256 are computed as the
+loader streams it (each byte is read once, memory stays flat).
 """
 
 import contextlib
@@ -14,12 +17,12 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models.functions import Now
+from django.db.models import DateTimeField, Func
 
 from deals import messages
 from deals.api.statuses import http_status
 from deals.errors import Failure, UploadError, as_failure, too_large_error
-from deals.load.loader import deals_load
+from deals.load.loader import LoadResult, deals_load
 from deals.models import Upload
 from deals.ops.logfmt import logfmt
 from deals.uploads.digest import DigestingReader
@@ -34,6 +37,14 @@ class UploadOutcome:
     rows: int
     bytes_read: int
     sha256: str
+    live: bool  # still the live dataset when the load returned (another upload may have published after it)
+
+
+class ClockTimestamp(Func):
+    """clock_timestamp(): the moment of the statement, where now() would be when its transaction began."""
+
+    template = "clock_timestamp()"
+    output_field = DateTimeField()
 
 
 def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> UploadOutcome:
@@ -49,8 +60,20 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
         _record_failure(upload.pk, error, size=size, sha256=None, started=started, name=name)
         raise error
     reader = DigestingReader(file)
+
+    def record_loaded(result: LoadResult) -> None:
+        # Inside the publishing transaction: an error here fails the load, it is not swallowed.
+        Upload.objects.filter(pk=upload.pk).update(
+            finished_at=ClockTimestamp(),
+            status=Upload.Status.LOADED,
+            size_bytes=reader.bytes_read,
+            sha256=reader.hexdigest(),
+            rows_loaded=result.rows,
+            load_id=result.load_id,
+        )
+
     try:
-        result = deals_load(file=reader)
+        result = deals_load(file=reader, on_publish=record_loaded)
     except BaseException as exc:
         # psycopg2 replaces an exception raised while COPY pulls the file with its own
         # QueryCanceled, and a stream aborted mid-load cancels the query: the reader, or the
@@ -75,14 +98,7 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
         rows=result.rows,
         bytes_read=reader.bytes_read,
         sha256=reader.hexdigest(),
-    )
-    _record(
-        upload.pk,
-        status=Upload.Status.LOADED,
-        size_bytes=outcome.bytes_read,
-        sha256=outcome.sha256,
-        rows_loaded=outcome.rows,
-        load_id=outcome.load_id,
+        live=result.live,
     )
     _log(
         logging.INFO,
@@ -92,6 +108,7 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
         bytes=outcome.bytes_read,
         rows=outcome.rows,
         load=outcome.load_id,
+        live=outcome.live,
         duration_ms=_ms_since(started),
         sha256=outcome.sha256,
     )
@@ -125,7 +142,7 @@ def _record_failure(
 def _record(upload_id: int, **outcome) -> None:
     """Write the outcome in its own statement; a database that has gone away only costs the record."""
     try:
-        Upload.objects.filter(pk=upload_id).update(finished_at=Now(), **outcome)
+        Upload.objects.filter(pk=upload_id).update(finished_at=ClockTimestamp(), **outcome)
     except DatabaseError as exc:
         _log(logging.ERROR, upload=upload_id, outcome="unrecorded", error=str(exc).strip())
 
