@@ -1,5 +1,8 @@
-# deals-report web image: gunicorn serving the Django app; PostgreSQL and Redis are other services.
-FROM python:3.13-slim
+# deals-report images, from one file (PostgreSQL, Redis and nginx are other services):
+#   runtime (the last stage, so the default): gunicorn serving the Django app; `docker compose up`.
+#   test: the same dependencies plus the dev requirements, Debian's Chromium and redis-server, with
+#         the whole repository; `docker compose --profile test run --rm test` runs the suite.
+FROM python:3.13-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -13,13 +16,38 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
+
+FROM base AS test
+# tests/test_browser.py drives Debian's Chromium (never a browser download); tests/live_server.py
+# starts redis-server processes of its own and finds gunicorn's workers with pgrep (procps).
+# Not pinned: Debian's mirror keeps only the current version of each package, so a pin would stop
+# the build at the next security update; the suite itself checks what it needs from them.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium redis-server procps \
+    && rm -rf /var/lib/apt/lists/*
+COPY requirements-dev.txt .
+RUN pip install --no-cache-dir -r requirements-dev.txt
+COPY . .
+# `python -m`: sys.executable is then the interpreter on PATH, the one whose bin holds gunicorn,
+# which the server tests start beside it.
+CMD ["python", "-m", "pytest"]
+
+
+FROM base AS runtime
 # The code belongs to root and is read-only for the user the service runs as.
 COPY . .
 # Static files of the browsable API, compressed, for whitenoise. Settings need a secret key to
-# load; this one exists only during the build.
+# load; this one exists only during the build. /var/lib/deals-report holds the secret key that
+# docker/entrypoint.sh generates on the first start (compose mounts a volume there, which takes
+# this folder's owner and mode when it is created).
 RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input --verbosity 0 \
     && groupadd --gid 10001 deals \
-    && useradd --gid deals --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin deals
+    && useradd --gid deals --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin deals \
+    && install -d -o 10001 -g 10001 -m 700 /var/lib/deals-report
+# A path, not a secret: where the generated key is kept (hadolint sees only the name).
+# hadolint ignore=DL3064
+ENV DJANGO_SECRET_KEY_FILE=/var/lib/deals-report/secret_key
 
 # Numeric, so a runtime can check the container is not root (runAsNonRoot).
 USER 10001:10001

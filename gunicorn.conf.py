@@ -4,7 +4,9 @@ gthread: each worker process serves GUNICORN_THREADS requests at once, so GETs k
 while a thread streams a multi-gigabyte upload into PostgreSQL (which waits on I/O, not the GIL).
 """
 
+import ipaddress
 import os
+import sys
 
 
 def cores() -> int:
@@ -15,7 +17,31 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104 (container)
+def loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def debug_on() -> bool:
+    """DJANGO_DEBUG as core/settings.py reads it."""
+    return os.environ.get("DJANGO_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+# Local by default: only this machine reaches the server unless HOST says otherwise (the container
+# sets HOST=0.0.0.0). Django's debug pages show settings and code, so DEBUG never leaves the host.
+host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+if debug_on() and not loopback(host):
+    sys.exit(
+        f"Refusing to start: DJANGO_DEBUG is on and HOST={host} is reachable from other machines; "
+        "Django's debug pages would show them settings and code. Unset DJANGO_DEBUG (and set "
+        "DJANGO_SECRET_KEY) to serve beyond this host, or use HOST=127.0.0.1."
+    )
+bind = f"{host}:{os.environ.get('PORT', '8000')}"
 wsgi_app = "core.wsgi:application"
 worker_class = "gthread"
 # One process per core (the GIL caps a process at one core), a few threads each to overlap waits.
@@ -27,6 +53,10 @@ threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 120)
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 600)
 keepalive = 5
+# X-Forwarded-Proto and gunicorn's other scheme headers are believed only from these addresses
+# (gunicorn's default, made visible here); the compose stack sets "*": there gunicorn is reachable
+# only from the stack's containers, and its nginx overwrites those headers on every request.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # gunicorn's default control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): a second
 # server on the same host would take it over. Off unless a path is given.
 if os.environ.get("GUNICORN_CONTROL_SOCKET"):

@@ -49,6 +49,20 @@ def data_file(rows: int) -> Path:
     return path
 
 
+# The command-line tools people compress with, at their default levels.
+COMPRESSORS = {"gzip": (["gzip", "-c"], ".gz"), "zstd": (["zstd", "-q", "-c"], ".zst")}
+
+
+def compressed_file(path: Path, kind: str) -> Path:
+    command, suffix = COMPRESSORS[kind]
+    out = path.with_name(path.name + suffix)
+    if not out.exists():
+        print(f"compressing {out.name} ...", flush=True)
+        with out.open("wb") as sink:
+            sh(*command, str(path), stdout=sink)
+    return out
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -187,7 +201,7 @@ def run_upload(server: Server, db: Database, path: Path) -> dict:
     body, code = out.rsplit("\n", 1)
     if code != "200":
         raise RuntimeError(f"upload failed: {code} {body}")
-    return {"seconds": seconds, **stats}
+    return {"seconds": seconds, "wire_mb": path.stat().st_size / 1e6, **stats}
 
 
 def copy_command(db: Database, path: Path) -> list[str]:
@@ -262,7 +276,8 @@ def report(results: dict, lat: dict | None, bulk: dict | None, started: str, loa
         copy = median_of(res["methods"]["\\copy"])
         for method, runs in res["methods"].items():
             median = median_of(runs)
-            cells = [f"{rows:,}", f"{res['mb']:.0f}", method, fmt_s(median), f"{median / copy:.2f}"]
+            label = f"{method} ({runs[0]['wire_mb']:.0f} MB sent)" if "wire_mb" in runs[0] else method
+            cells = [f"{rows:,}", f"{res['mb']:.0f}", label, fmt_s(median), f"{median / copy:.2f}"]
             cells += [f"{rows / median:,.0f}", ", ".join(fmt_s(r["seconds"]) for r in runs)]
             if "rss_growth_mib" in runs[0]:
                 growth = max(r["rss_growth_mib"] for r in runs), max(r["rss_growth_sum_mib"] for r in runs)
@@ -308,6 +323,11 @@ def main() -> None:
         help="serve this checkout (default: this one); repeat to alternate uploads to several (A/B)",
     )
     parser.add_argument("--bulk-create-rows", type=int, default=0, help="also time bulk_create on this many rows")
+    parser.add_argument(
+        "--compressions",
+        default="",
+        help="also upload the file compressed with these tools (comma-separated: gzip, zstd), side by side",
+    )
     args = parser.parse_args()
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -332,6 +352,10 @@ def main() -> None:
         for server in servers.values():  # warm up: imports, first connection, first allocations
             run_upload(server, db, data_file(min(sizes)))
         methods = [(name, lambda path, s=server: run_upload(s, db, path)) for name, server in servers.items()]
+        for kind in filter(None, args.compressions.split(",")):
+            for name, server in servers.items():
+                upload = lambda path, s=server, k=kind: run_upload(s, db, compressed_file(path, k))  # noqa: E731
+                methods.append((f"{name} {kind}", upload))
         methods.append(("\\copy", lambda path: run_copy(db, path)))
         for rows, path in files.items():
             res = results[rows] = {"mb": path.stat().st_size / 1e6, "methods": {name: [] for name, _ in methods}}

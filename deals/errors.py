@@ -20,16 +20,19 @@ class Failure(enum.Enum):
     INTERRUPTED = "interrupted"  # the body ended before the file did (the client went away)
     STOPPED = "stopped"  # the operator stopped the load (Ctrl-C in load_deals)
     DATABASE_DOWN = "database_down"  # PostgreSQL cannot be reached
+    CROSS_SITE = "cross_site"  # a browser sent it from another site's page (deals/api/cross_site.py)
+    RATE_LIMITED = "rate_limited"  # over DEALS_UPLOAD_RATE for the client's address
     INTERNAL = "internal"  # a bug: nothing the client can do
 
 
 class UploadError(Exception):
     """A failed upload: what the client is told (`desc`) and the kind of failure; the data stays as it was."""
 
-    def __init__(self, desc: str, kind: Failure = Failure.BAD_FILE) -> None:
+    def __init__(self, desc: str, kind: Failure = Failure.BAD_FILE, *, retry_after: int | None = None) -> None:
         super().__init__(desc)
         self.desc = desc
         self.kind = kind
+        self.retry_after = retry_after  # seconds after which trying again may succeed, when that is known
 
 
 def too_large_error(limit: int) -> UploadError:

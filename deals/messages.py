@@ -19,6 +19,14 @@ NOT_TEXT = (
 HEADER_TOO_LONG = "line 1 is over 1 MiB long; the first line must be the header: " + EXPECTED
 NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field "deals"'
 TOKEN_REQUIRED = 'uploads need the header "Authorization: Token <DEALS_UPLOAD_TOKEN>"; it is missing or wrong'  # noqa: S105
+READ_TOKEN_REQUIRED = (
+    'only the report and /healthz are public; this needs the header "Authorization: Token <DEALS_UPLOAD_TOKEN>", '  # noqa: S105
+    "which is missing or wrong"
+)
+CROSS_SITE = (
+    "a page on another site may not upload here (the browser marked this request as cross-site); "
+    "upload from this service's own page, or with curl"
+)
 BUSY = "another upload was being published and this one could not publish in time; nothing changed, try again"
 DATABASE_DOWN = "the database is unreachable; try again shortly"
 INTERRUPTED = "the upload was interrupted; the data already loaded is unchanged"
@@ -47,6 +55,38 @@ UNCLOSED_QUOTE = "opens a quoted value that is never closed"
 STRAY_LINE_BREAK = "has a line break inside an unquoted value"
 NUL_BYTE = "contains a NUL byte (0x00); this is not a CSV text file"
 
+# Files that are not CSV, named by what they are (deals/source/formats.py), and what to send instead.
+FORMAT_ZIP = "a zip archive"
+FORMAT_TAR = "a tar archive"
+FORMAT_XLSX = "an Excel workbook (.xlsx)"
+FORMAT_XLS = "an Excel 97-2003 workbook (.xls) or another Office document"
+FORMAT_ODS = "an OpenDocument spreadsheet (.ods)"
+FORMAT_XZ = "xz-compressed data"
+FORMAT_BZIP2 = "bzip2-compressed data"
+FORMAT_7Z = "a 7-Zip archive"
+FORMAT_RAR = "a RAR archive"
+FORMAT_LZ4 = "lz4-compressed data"
+FORMAT_PDF = "a PDF document"
+FORMAT_IMAGE = "an image"
+FORMAT_PARQUET = "a Parquet file"
+FORMAT_SQLITE = "an SQLite database"
+ADVICE_UNZIP = "extract deals.csv from it and upload that (plain, gzip or zstd)"
+ADVICE_RECOMPRESS = "only gzip and zstd are accepted: upload deals.csv plain, or compressed with gzip or zstd"
+ADVICE_SAVE_AS_CSV = 'save the data as CSV ("CSV UTF-8" in Excel, "Text CSV" in LibreOffice) and upload that'
+COMPRESSED_TWICE = "the file is compressed twice; decompress it once and upload the result"
+ENCODING_NAMES = {
+    "UTF8": "UTF-8",
+    "WIN1251": "Windows-1251",
+    "utf-16-le": "UTF-16LE",
+    "utf-16-be": "UTF-16BE",
+    "utf-32-le": "UTF-32LE",
+    "utf-32-be": "UTF-32BE",
+}
+DECLARE_HOW = (
+    "declare its encoding in the part's Content-Type, "
+    "as curl -F 'deals=@deals.csv;type=text/csv;charset=windows-1251' does"
+)
+
 
 def bad_header(*, found: Iterable[str], expected: Iterable[str]) -> str:
     found, expected = list(found), list(expected)
@@ -74,9 +114,50 @@ def at_line(line: int, problem: str) -> str:
     return f"line {line} {problem}"
 
 
-def bad_encoding(line: int, encoding: str, detail: str) -> str:
-    name = {"UTF8": "UTF-8", "WIN1251": "Windows-1251"}.get(encoding, encoding)
-    return f"line {line} is not valid {name} text ({detail}); save the file as UTF-8 or Windows-1251"
+def bad_encoding(line: int, encoding: str, detail: str, *, declared: str | None = None) -> str:
+    if declared:
+        return f"line {line} is not valid {declared} text ({detail}), the charset the upload declared; correct it"
+    name = ENCODING_NAMES.get(encoding, encoding)
+    return f"line {line} is not valid {name} text ({detail}); save the file as UTF-8, or {DECLARE_HOW}"
+
+
+def bytes_detail(bad: bytes) -> str:
+    return "bytes " + " ".join(f"0x{byte:02x}" for byte in bad)
+
+
+def unknown_charset(name: str) -> str:
+    return f'the declared charset "{name}" is not a known encoding (try utf-8, windows-1251 or utf-16); {DECLARE_HOW}'
+
+
+def not_csv(what: str, advice: str) -> str:
+    return f"this is {what}, not a CSV file; {advice}"
+
+
+def not_compressed_as_declared(kind: str) -> str:
+    return f"the upload declares Content-Encoding {kind} but is not {kind} data; send it as it is without the header"
+
+
+def unsupported_content_encoding(value: str | None) -> str:
+    return f'Content-Encoding "{value}" is not accepted; send the CSV as it is, gzip or zstd'
+
+
+def compressed_cut_short(line: int, kind: str) -> str:
+    return f"the {kind} data ends early, in line {line} of the CSV: the file was cut short; compress it again"
+
+
+def compressed_corrupt(line: int, kind: str, detail: str) -> str:
+    return f"the {kind} data is damaged ({detail}) after line {line} of the CSV; compress the CSV again"
+
+
+def csv_too_large(limit: int) -> str:
+    return f"the CSV is larger than the limit of {limit} bytes once decompressed (DEALS_MAX_CSV_BYTES)"
+
+
+def value_in_unnamed_column(line: int, last_named: str) -> str:
+    return (
+        f'line {line} has a value after column "{last_named}", in a column the header leaves unnamed; '
+        "the header's empty trailing columns must be empty in every line"
+    )
 
 
 def refused_request(detail: str) -> str:
@@ -88,6 +169,10 @@ def lock_wait(timeout_ms: int) -> str:
         f"the upload could not be published: a lock on the deals tables was held for more than {timeout_ms} ms "
         "(DEALS_PUBLISH_LOCK_TIMEOUT_MS; a long query or maintenance in the database?); nothing changed, try again"
     )
+
+
+def too_many_uploads(rate: str, wait: int) -> str:
+    return f"too many uploads from your address (the limit is {rate}, DEALS_UPLOAD_RATE); try again in {wait} s"
 
 
 def too_large(limit: int) -> str:

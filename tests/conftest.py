@@ -3,13 +3,23 @@
 Helpers that tests import live in tests/support.py.
 """
 
+import uuid
+
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
 from deals.load.partitions import drop_stale_partitions
 from deals.models import TopCustomer
-from tests.support import DATA
+from tests.live_server import delete_cache_entries, free_port
+from tests.support import DATA, REDIS_URL, redis_cache_settings
+
+
+@pytest.fixture(autouse=True)
+def no_upload_rate(settings):
+    """The suite uploads far more often than DEALS_UPLOAD_RATE's default allows; tests of the limit set one."""
+    settings.DEALS_UPLOAD_RATE = ""
 
 
 @pytest.fixture
@@ -36,3 +46,18 @@ def empty_dataset(django_db_blocker):
     reset()
     yield
     reset()
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The real Redis as Django's cache, under a key prefix of this test's own (removed afterwards)."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = redis_cache_settings(REDIS_URL, prefix)
+    yield cache
+    delete_cache_entries(REDIS_URL, prefix)
+
+
+@pytest.fixture
+def dead_redis(settings):
+    """A Redis URL where nothing listens, as Django's cache."""
+    settings.CACHES = redis_cache_settings(f"redis://127.0.0.1:{free_port()}/0", "test")

@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import redis
 
@@ -33,11 +34,14 @@ def database_url(settings_dict: dict | None = None) -> str:
     from django.db import connection
 
     settings_dict = settings_dict or connection.settings_dict
-    user = settings_dict["USER"] or "postgres"
-    password = f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
-    host = settings_dict["HOST"] or "127.0.0.1"
+    user = quote(settings_dict["USER"] or "postgres", safe="")
+    password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict["PASSWORD"] else ""
+    host = settings_dict["HOST"] or settings_dict.get("OPTIONS", {}).get("host") or "127.0.0.1"
     port = settings_dict["PORT"] or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+    name = quote(settings_dict["NAME"], safe="")
+    if host.startswith("/"):  # a Unix socket's directory (the embedded server's): libpq's query form
+        return f"postgres://{user}{password}@/{name}?{urlencode({'host': host, 'port': port})}"
+    return f"postgres://{user}{password}@{host}:{port}/{name}"
 
 
 @dataclass
@@ -58,62 +62,15 @@ def wait_until(ready, what: str, seconds: float = 30) -> None:
         time.sleep(0.1)
 
 
-class Gunicorn:
-    """gunicorn with the project's gunicorn.conf.py on a free port; its log goes to `log_path`."""
+class HttpClient:
+    """Plain HTTP to a server of ours on 127.0.0.1:`port`."""
 
-    def __init__(
-        self,
-        *,
-        database_url: str,
-        log_path: Path,
-        redis_url: str = "",
-        workers: int = 2,
-        threads: int = 2,
-        ready: tuple[str, int] = ("/api/deals/", 200),
-        env: dict[str, str] | None = None,
-    ):
-        self.port = free_port()
-        self.ready = ready  # the path and status that mean the server is up
-        self.log_path = log_path
-        self.cache_prefix = f"test-{uuid.uuid4().hex[:12]}"  # no entries shared with other runs
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "CACHE_KEY_PREFIX": self.cache_prefix,
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": str(workers),
-            "GUNICORN_THREADS": str(threads),
-            "GUNICORN_GRACEFUL_TIMEOUT": "5",
-            "GUNICORN_ACCESS_LOG": "/dev/null",
-            "DJANGO_SECRET_KEY": "test-only-secret",
-            "DJANGO_DEBUG": "",
-            "DJANGO_SETTINGS_MODULE": "core.settings",
-            **(env or {}),
-        }
-        with log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=PROJECT, env=env, stdout=log, stderr=log
-            )
-        try:
-            wait_until(self._answers, "gunicorn")
-        except TimeoutError:
-            self.stop()
-            raise
+    def __init__(self, port: int) -> None:
+        self.port = port
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def _answers(self) -> bool:
-        if self.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {self.log()}")
-        path, status = self.ready
-        try:
-            return self.get(path).status == status
-        except OSError:
-            return False
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> Answer:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -144,6 +101,64 @@ class Gunicorn:
         answer = self.get()
         assert answer.status == 200, answer.body
         return answer.json()["response"]
+
+
+class Gunicorn(HttpClient):
+    """gunicorn with the project's gunicorn.conf.py on a free port; its log goes to `log_path`."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        log_path: Path,
+        redis_url: str = "",
+        workers: int = 2,
+        threads: int = 2,
+        ready: tuple[str, int] = ("/api/deals/", 200),
+        cache_prefix: str = "",
+        environment: dict[str, str] | None = None,
+    ):
+        """`cache_prefix`: shared with another server (as the workers of one deployment share a Redis);
+        by default one of its own. `environment`: settings over the defaults below."""
+        super().__init__(free_port())
+        self.ready = ready  # the path and status that mean the server is up
+        self.log_path = log_path
+        self.cache_prefix = cache_prefix or f"test-{uuid.uuid4().hex[:12]}"  # no entries shared with other runs
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CACHE_KEY_PREFIX": self.cache_prefix,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_THREADS": str(threads),
+            "GUNICORN_GRACEFUL_TIMEOUT": "5",
+            "GUNICORN_ACCESS_LOG": "/dev/null",
+            "DJANGO_SECRET_KEY": "test-only-secret",
+            "DJANGO_DEBUG": "",
+            "DEALS_UPLOAD_RATE": "",  # the tests upload far more often than the default allows
+            "DJANGO_SETTINGS_MODULE": "core.settings",
+            **(environment or {}),
+        }
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=PROJECT, env=env, stdout=log, stderr=log
+            )
+        try:
+            wait_until(self._answers, "gunicorn")
+        except TimeoutError:
+            self.stop()
+            raise
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {self.log()}")
+        path, status = self.ready
+        try:
+            return self.get(path).status == status
+        except OSError:
+            return False
 
     def kill(self) -> None:
         """SIGKILL the master and its workers: none of our cleanup code gets to run."""

@@ -3,6 +3,7 @@
 Kept apart from conftest.py (which only holds fixtures): pytest advises against importing from it.
 """
 
+import os
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +13,7 @@ from rest_framework.test import APIClient
 from deals import driver
 
 DATA = Path(__file__).parent / "data"
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 HEADER = "customer,item,total,quantity,date"
 SAMPLE_ANSWER = [
     {"username": "resplendent", "spent_money": 451731, "gems": ["Рубин", "Сапфир", "Танзанит"]},
@@ -33,8 +35,10 @@ def csv_of(*deals: tuple, header: str = HEADER, newline: str = "\n") -> bytes:
     return (newline.join(lines) + newline).encode()
 
 
-def post_csv(client: APIClient, content: bytes, name: str = "deals.csv"):
-    return client.post("/api/deals/", {"deals": SimpleUploadedFile(name, content, "text/csv")}, format="multipart")
+def post_csv(client: APIClient, content: bytes, name: str = "deals.csv", content_type: str = "text/csv", **extra):
+    """POST `content` as the form's `deals` file; `extra` are WSGI environ keys (HTTP_ORIGIN=..., REMOTE_ADDR=...)."""
+    upload = SimpleUploadedFile(name, content, content_type)
+    return client.post("/api/deals/", {"deals": upload}, format="multipart", **extra)
 
 
 def report(client: APIClient) -> list[dict]:
@@ -54,3 +58,10 @@ def staging_tables() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%%' AND relkind = 'r'")
         return sorted(name for (name,) in cursor.fetchall())
+
+
+def redis_cache_settings(url: str, prefix: str) -> dict:
+    """CACHES for the Redis at `url`, every key under `prefix`, with the service's short timeouts."""
+    options = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+    backend = "django.core.cache.backends.redis.RedisCache"
+    return {"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix, "OPTIONS": options}}

@@ -4,6 +4,8 @@ Real headless Chromium (Debian's package at /usr/bin/chromium, which .ci/run ins
 Playwright against a live server. Nothing is downloaded: no `playwright install`.
 """
 
+import http.server
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -11,7 +13,9 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.support import DATA
+from deals import messages
+from deals.models import Upload
+from tests.support import DATA, SAMPLE_ANSWER, csv_of, post_csv, report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -90,3 +94,60 @@ def read_the_docs(page) -> None:
     assert {"/api/deals/", "/api/uploads/"} <= shown
     assert page.locator(".opblock-post .opblock-summary-path").first.inner_text().strip() == "/api/deals/"
     assert page.elsewhere == []
+
+
+# A page on another site: it makes its visitor's browser POST a multipart form to the service, a
+# "simple request" that browsers send without asking the service first (no CORS preflight).
+ATTACK_PAGE = """<!doctype html><title>another site</title><script>
+async function attack(target, csv) {
+  const form = new FormData();
+  form.append("deals", new Blob([csv], {type: "text/csv"}), "deals.csv");
+  // The answer is opaque to this page either way; the connection may be closed on the body.
+  await fetch(target, {method: "POST", body: form, mode: "no-cors"}).catch(() => null);
+  return "sent";
+}
+</script>"""
+
+
+@contextmanager
+def another_site():
+    """A page served from 127.0.0.1 (the live server is `localhost`: another site), by a real server.
+
+    A real one: Chromium denies a page with no network address of its own (one Playwright made up)
+    any request to the loopback, which would hide what the service does.
+    """
+
+    class AttackPage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = ATTACK_PAGE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), AttackPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/attack.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_on_another_site_cannot_replace_the_data_through_a_visitors_browser(live_server, empty_dataset, client):
+    assert post_csv(client, (DATA / "deals.csv").read_bytes()).status_code == 200
+    with another_site() as attack_url, browser_page(live_server.url) as page:
+        page.route(attack_url, lambda route: route.continue_())
+        page.goto(attack_url)
+        target = f"{live_server.url}/api/deals/"
+        assert page.evaluate("([t, csv]) => attack(t, csv)", [target, csv_of(("mallory", "Ruby", 10**9)).decode()])
+    assert report(client) == SAMPLE_ANSWER
+    # The request did arrive, and was refused: recorded with the 403's sentence.
+    assert Upload.objects.filter(status="failed", error=messages.CROSS_SITE).count() == 1

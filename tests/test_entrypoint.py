@@ -12,14 +12,13 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg2
 import pytest
 from django.db import connections
 from psycopg2 import sql as pgsql
 
-from tests.live_server import free_port
+from tests.live_server import database_url, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
@@ -46,11 +45,7 @@ def empty_database_url(django_db_setup):
         with admin.cursor() as cursor:
             cursor.execute(drop)
             cursor.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-        credentials = quote(settings["USER"] or "", safe="")
-        if settings["PASSWORD"]:
-            credentials += ":" + quote(settings["PASSWORD"], safe="")
-        host = settings["HOST"] or "127.0.0.1"
-        yield f"postgres://{credentials}@{host}:{settings['PORT'] or 5432}/{name}"
+        yield database_url({**settings, "NAME": name})
         with admin.cursor() as cursor:
             cursor.execute(drop)
     finally:

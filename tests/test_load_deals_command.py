@@ -1,6 +1,7 @@
 """manage.py load_deals and top_customers: the API's upload and report, from a terminal."""
 
 import fcntl
+import gzip
 import json
 import os
 import pty
@@ -15,6 +16,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import zstandard
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
@@ -113,6 +115,34 @@ def test_dash_reads_standard_input_and_exits_0(client, empty_dataset):
     assert done.returncode == 0, done.stderr.decode()
     assert report(client) == SAMPLE_ANSWER
     assert Upload.objects.get().file_name == "-"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_standard_input_may_be_zstd_compressed(client, empty_dataset):
+    done = run_manage("load_deals", "-", input=zstandard.ZstdCompressor().compress(SAMPLE.read_bytes()))
+    assert done.returncode == 0, done.stderr.decode()
+    assert report(client) == SAMPLE_ANSWER
+
+
+@pytest.mark.parametrize(
+    ("name", "compress"),
+    [("deals.csv.gz", gzip.compress), ("deals.csv.zst", lambda data: zstandard.ZstdCompressor().compress(data))],
+)
+def test_a_compressed_file_loads_like_the_csv(client, tmp_path, name, compress):
+    path = tmp_path / name
+    path.write_bytes(compress(SAMPLE.read_bytes()))
+    load(str(path), verbosity=0)
+    assert report(client) == SAMPLE_ANSWER
+
+
+def test_encoding_declares_the_files_charset(client, tmp_path):
+    path = tmp_path / "deals.csv"
+    path.write_bytes(b"customer,item,total,quantity,date\n" + "ann,Рубин,1,1,2018-12-14\n".encode("koi8-r"))
+    load(str(path), verbosity=0, encoding="koi8-r")
+    assert report(client) == [{"username": "ann", "spent_money": 1, "gems": []}]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT item FROM deals")
+        assert cursor.fetchone()[0] == "Рубин"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -48,13 +48,24 @@ def json_schema_of(schema: dict, operation: dict, status: str) -> dict:
 
 def test_every_upload_answer_and_error_shape_is_documented(schema):
     post = schema["paths"]["/api/deals/"]["post"]
-    assert set(post["responses"]) == {"200", "400", "401", "409", "413", "503"}
+    errors = {"400", "401", "403", "409", "413", "429", "503"}
+    assert set(post["responses"]) == {"200", *errors}
     assert set(json_schema_of(schema, post, "200")["properties"]) == {"Status", "rows", "upload", "dataset", "live"}
-    for status in ("400", "401", "409", "413", "503"):
+    for status in errors:
         error = json_schema_of(schema, post, status)
         assert set(error["properties"]) == {"Status", "Desc"}
         [example] = post["responses"][status]["content"]["application/json"]["examples"].values()
         assert example["value"]["Status"] == "Error"
+
+
+def test_the_token_is_a_security_scheme_asked_for_by_uploads_and_the_history_not_the_report(schema):
+    scheme = schema["components"]["securitySchemes"]["uploadToken"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    # Needed only when the server sets DEALS_UPLOAD_TOKEN: the token, or nothing.
+    assert schema["paths"]["/api/deals/"]["post"]["security"] == [{"uploadToken": []}, {}]
+    assert schema["paths"]["/api/uploads/"]["get"]["security"] == [{"uploadToken": []}, {}]
+    assert "security" not in schema["paths"]["/api/deals/"]["get"]
+    assert "security" not in schema
 
 
 def test_the_report_shape_is_documented(schema):

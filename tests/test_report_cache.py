@@ -2,30 +2,21 @@
 answers for another dataset, whether it holds old entries, was flushed, or is down."""
 
 import logging
-import os
-import uuid
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 
 from deals.report import cache as report_cache
-from tests.live_server import delete_cache_entries, free_port
-from tests.support import SAMPLE_ANSWER, csv_of, post_csv, report
+from tests.live_server import free_port
+from tests.support import SAMPLE_ANSWER, csv_of, post_csv, redis_cache_settings, report
 
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 ALICE = csv_of(("alice", "Ruby", 10))
 BOB = csv_of(("bob", "Opal", 20))
 ALICE_REPORT = [{"username": "alice", "spent_money": 10, "gems": []}]
 BOB_REPORT = [{"username": "bob", "spent_money": 20, "gems": []}]
-
-
-def redis_cache_settings(url: str, prefix: str) -> dict:
-    options = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
-    backend = "django.core.cache.backends.redis.RedisCache"
-    return {"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix, "OPTIONS": options}}
 
 
 @pytest.fixture(autouse=True)
@@ -33,21 +24,6 @@ def fresh_process(monkeypatch):
     """Each test starts as a new worker would: nothing served yet, the cache presumed up."""
     monkeypatch.setattr(report_cache, "last_served", report_cache.EMPTY_REPORT)
     monkeypatch.setattr(report_cache, "breaker", report_cache.CacheBreaker(retry_seconds=60))
-
-
-@pytest.fixture
-def redis_cache(settings):
-    """The real Redis, under a key prefix of this test's own (removed afterwards)."""
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = redis_cache_settings(REDIS_URL, prefix)
-    yield cache
-    delete_cache_entries(REDIS_URL, prefix)
-
-
-@pytest.fixture
-def dead_redis(settings):
-    """A Redis URL where nothing listens."""
-    settings.CACHES = redis_cache_settings(f"redis://127.0.0.1:{free_port()}/0", "test")
 
 
 def etag_of(client) -> str:

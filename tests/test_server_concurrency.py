@@ -77,7 +77,7 @@ def test_simultaneous_uploads_all_succeed_and_the_last_published_wins(log_path):
 
 def test_a_server_killed_mid_upload_keeps_the_previous_report_and_recovers(log_path):
     patient = {"DEALS_PUBLISH_LOCK_TIMEOUT_MS": "120000"}  # the load must still be waiting when it is killed
-    with Gunicorn(database_url=database_url(), log_path=log_path, workers=1, threads=2, env=patient) as server:
+    with Gunicorn(database_url=database_url(), log_path=log_path, workers=1, threads=2, environment=patient) as server:
         assert server.post_csv(as_csv(random_deals(1, rows=100))).status == 200
         before = server.report()
         tables = staging_tables()

@@ -88,12 +88,14 @@ BAD_FILES = [
     (
         "invalid UTF-8 in a UTF-8 file",
         H + "ann,Рубин,1,1,2018-01-01\n".encode() + GOOD + b"bob,R\xffby,1,1,2018-01-01\n",
-        "line 4 is not valid UTF-8 text (bytes 0xff); save the file as UTF-8 or Windows-1251",
+        "line 4 is not valid UTF-8 text (bytes 0xff); save the file as UTF-8, or declare its encoding in the part's "
+        "Content-Type, as curl -F 'deals=@deals.csv;type=text/csv;charset=windows-1251' does",
     ),
     (
         "an image renamed to .csv",
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
-        "this is not a CSV text file (it contains NUL bytes, as images and spreadsheets do); upload deals.csv as text",
+        'this is an image, not a CSV file; save the data as CSV ("CSV UTF-8" in Excel, "Text CSV" in LibreOffice) '
+        "and upload that",
     ),
     ("empty file", b"", "the file is empty; it needs a header line and at least one deal"),
     ("only blank lines", b"\n  \r\n\n", "the file is empty; it needs a header line and at least one deal"),
@@ -119,6 +121,67 @@ BAD_FILES = [
         GOOD + GOOD,
         f"line 1: the header must name the columns {EXPECTED} (in any order); "
         'missing: customer, item, total, quantity, date; unexpected: "ann", "opal", "1", "1", "2018-12-14 08:29:52"',
+    ),
+    (
+        "error after a quoted value spanning lines names the physical line",
+        H + b'ann,"Big\n\nRuby",1,1,2018-01-01\n' + GOOD + b"bob,Ruby,x,1,2018-01-01\n",
+        'line 6, column "total": "x" is not a whole number',
+    ),
+    (
+        "error in a record spanning lines names the line where it starts",
+        H + GOOD + b'ann,"Big\r\n\r\nRuby",x,1,2018-01-01\r\n',
+        'line 3, column "total": "x" is not a whole number',
+    ),
+    (
+        "error after a quoted value spanning lone-CR lines",
+        H.replace(b"\n", b"\r") + b'ann,"Big\r\rRuby",1,1,2018-01-01\r\r' + b"bob,Ruby,1,0,2018-01-01\r",
+        'line 6, column "quantity": "0" is not a positive whole number',
+    ),
+    (
+        "error after a first record with CRLF inside quotes",
+        H + b'ann,"Big\r\n\r\nRuby",1,1,2018-01-01\r\n' + b"bob,Ruby,1,1,never\r\n",
+        'line 5, column "date": "never" is not a date and time (expected ISO 8601, like 2018-12-14 08:29:52)',
+    ),
+    (
+        "too few values after a value spanning lines",
+        H + b'ann,"a\nb\nc",1,1,2018-01-01\n\n' + b"bob,Ruby,1\n",
+        f"line 6 has too few values (expected 5: {EXPECTED})",
+    ),
+    (
+        "unterminated quote after a value spanning lines names the line its record starts",
+        H + b'ann,"Big\nRuby",1,1,2018-01-01\n' + b'bob,Opal,1,1,"2018\n' + GOOD,
+        "line 4 opens a quoted value that is never closed",
+    ),
+    (
+        "unterminated quote in a record that started on an earlier line",
+        H + b'ann,"Big\nRuby","1\n' + GOOD,
+        "line 2 opens a quoted value that is never closed",
+    ),
+    (
+        "classic Mac line ends",
+        H.replace(b"\n", b"\r") + GOOD.replace(b"\n", b"\r") + b"bob,Ruby,1,1,someday\r",
+        'line 3, column "date": "someday" is not a date and time (expected ISO 8601, like 2018-12-14 08:29:52)',
+    ),
+    (
+        "a value in a column the header leaves empty",
+        H.replace(b"\n", b",\n") + GOOD.replace(b"\n", b",\n") + b"bob,Ruby,1,1,2018-01-01,x\n",
+        'line 3 has a value after column "date", in a column the header leaves unnamed; '
+        "the header's empty trailing columns must be empty in every line",
+    ),
+    (
+        "UTF-16 with a lone surrogate",
+        "\ufeffcustomer\titem\ttotal\tquantity\tdate\nann\tOpal\t1\t1\t2018-01-01\n".encode("utf-16-le")
+        + "bob\tR".encode("utf-16-le")
+        + b"\x00\xd8"
+        + "by\t1\t1\t2018-01-01\n".encode("utf-16-le"),
+        "line 3 is not valid UTF-16LE text (bytes 0x00 0xd8); save the file as UTF-8, or declare its encoding in the "
+        "part's Content-Type, as curl -F 'deals=@deals.csv;type=text/csv;charset=windows-1251' does",
+    ),
+    (
+        "UTF-16 cut in the middle of a character",
+        "\ufeffcustomer,item,total,quantity,date\nann,Opal,1,1,2018-01-01\n".encode("utf-16-le") + b"b",
+        "line 3 is not valid UTF-16LE text (bytes 0x62); save the file as UTF-8, or declare its encoding in the "
+        "part's Content-Type, as curl -F 'deals=@deals.csv;type=text/csv;charset=windows-1251' does",
     ),
     (
         "error after blank lines names the physical line",
@@ -213,3 +276,44 @@ def test_errors_never_use_drfs_detail_shape(client):
     response = client.delete("/api/deals/")
     assert response.status_code == 405
     assert set(response.json()) == {"Status", "Desc"}
+
+
+def test_an_unknown_declared_charset_is_refused(client, loaded):
+    response = post_csv(client, H + GOOD, content_type="text/csv; charset=klingon")
+    assert response.status_code == 400
+    assert response.json()["Desc"] == (
+        'the declared charset "klingon" is not a known encoding (try utf-8, windows-1251 or utf-16); declare its '
+        "encoding in the part's Content-Type, as curl -F 'deals=@deals.csv;type=text/csv;charset=windows-1251' does"
+    )
+    assert_unchanged(client, loaded)
+
+
+def test_a_file_that_is_not_in_its_declared_charset_is_refused_naming_the_line(client, loaded):
+    content = H + GOOD + "bob,Рубин,1,1,2018-01-01\n".encode("cp1251")
+    response = post_csv(client, content, content_type="text/csv; charset=utf-8")
+    assert response.status_code == 400
+    assert response.json()["Desc"] == (
+        "line 3 is not valid utf-8 text (bytes 0xd0 0xf3), the charset the upload declared; correct it"
+    )
+    assert_unchanged(client, loaded)
+
+
+MULTI_LINE_ROWS = "".join(f'c{n},"Big\nRuby {n}",1,1,2018-01-01\n' for n in range(100_000)).encode()  # 4 MB
+
+
+@pytest.mark.parametrize(
+    ("tail", "desc"),
+    [
+        (
+            b'bob,"Big\nRuby",1,1,soon\n' + GOOD,
+            'line 200002, column "date": "soon" is not a date and time (expected ISO 8601, like 2018-12-14 08:29:52)',
+        ),
+        (b'bob,"Big\nRuby",1,1,"2018-01-01\n' + GOOD * 10, "line 200002 opens a quoted value that is never closed"),
+    ],
+    ids=["bad value", "unclosed quote"],
+)
+def test_line_numbers_stay_right_over_megabytes_of_multi_line_values(client, loaded, tail, desc):
+    """The bad record itself spans two lines, several chunks into the file."""
+    response = post_csv(client, H + MULTI_LINE_ROWS + tail)
+    assert response.json() == {"Status": "Error", "Desc": desc}
+    assert_unchanged(client, loaded)

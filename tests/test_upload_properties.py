@@ -1,14 +1,20 @@
-"""Property-based: any well-formed deals.csv, in any dialect we accept, gives the report that a
-plain Python reading of the contract gives; any corruption of one loads or fails cleanly."""
+"""Property-based: any well-formed deals.csv, in any dialect, encoding and compression we accept,
+gives the report that a plain Python reading of the contract gives; any corruption of one, before
+or after compression, loads or fails cleanly with a 4xx naming a line, and changes nothing."""
 
+import codecs
 import csv
+import gzip
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import zstandard
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from deals import messages
 from tests.reference import reference_report
 from tests.support import post_csv, report
 
@@ -17,7 +23,16 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 COLUMNS = ["customer", "item", "total", "quantity", "date"]
 # Letters a Russian Excel can save (cp1251), plus the characters that make CSV quoting matter.
 ALPHABET = "abcXYZ_01 Жжёлпр,;\"'"
-names = st.text(alphabet=ALPHABET, min_size=1, max_size=10).map(str.strip).filter(bool)
+# Line breaks, blank lines and the other delimiters inside quoted values, kept exactly.
+MULTI_LINE_ALPHABET = ALPHABET + "\n\r\t|"
+names = (
+    st.one_of(
+        st.text(alphabet=ALPHABET, min_size=1, max_size=10),
+        st.text(alphabet=MULTI_LINE_ALPHABET, min_size=1, max_size=12),
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @st.composite
@@ -36,12 +51,16 @@ def datasets(draw):
 
 
 @st.composite
-def renderings(draw, deals):
-    """The same deals as bytes, in a dialect drawn at random."""
+def renderings(draw, deals, bad: int | None = None):
+    """The same deals as bytes, in a dialect drawn at random; and the line where deal `bad` starts.
+
+    Deal `bad`, if given, has a total that is not a number.
+    """
     order = draw(st.permutations(COLUMNS))
-    delimiter = draw(st.sampled_from([",", ";"]))
-    newline = draw(st.sampled_from(["\n", "\r\n"]))
-    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1251"]))
+    delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
+    newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1251", "utf-16", "utf-16-be-bom"]))
+    empty_columns = draw(st.sampled_from([0, 0, 1, 2]))  # Excel's trailing delimiters
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
     pad = draw(st.sampled_from(["", " ", "  "]))
     date_style = draw(st.sampled_from(["space", "T", "offset"]))
@@ -52,19 +71,35 @@ def renderings(draw, deals):
             return (value + timedelta(hours=3)).isoformat().replace("+00:00", "+03:00")
         return value.isoformat(sep=" " if date_style == "space" else "T").removesuffix("+00:00")
 
+    def line(cells: list) -> str:
+        # csv quotes a value holding any character of its line terminator: give it both CR and LF.
+        row = io.StringIO()
+        csv.writer(row, delimiter=delimiter, lineterminator="\r\n", quoting=quoting).writerow(cells)
+        return row.getvalue().removesuffix("\r\n") + delimiter * empty_columns + newline
+
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline, quoting=quoting)
-    header = [draw(st.sampled_from([name, name.upper(), f" {name.title()} "])) for name in order]
-    writer.writerow(header)
+    out.write(line([draw(st.sampled_from([name, name.upper(), f" {name.title()} "])) for name in order]))
+    bad_line = None
     for number, (customer, item, total, quantity, date) in enumerate(deals):
         values = {"customer": customer, "item": item, "total": total, "quantity": quantity, "date": date_text(date)}
-        writer.writerow([f"{pad}{values[name]}{pad}" for name in order])
+        if number == bad:
+            values["total"] = f"{total}x"
+            bad_line = line_breaks(out.getvalue()) + 1
+        out.write(line([f"{pad}{values[name]}{pad}" for name in order]))
         if blank_every and number % blank_every == 0:
             out.write(newline)
-    content = out.getvalue().encode(encoding)
+    if encoding == "utf-16-be-bom":
+        content = codecs.BOM_UTF16_BE + out.getvalue().encode("utf-16-be")
+    else:
+        content = out.getvalue().encode(encoding)
     # A cp1251 file that happens to be valid UTF-8 throughout is read as UTF-8 (as editors do).
     assume(encoding != "cp1251" or not is_utf8(content))
-    return content
+    return content, bad_line
+
+
+def line_breaks(text: str) -> int:
+    """Line ends as an editor counts them: LF, CRLF and a lone CR."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def is_utf8(content: bytes) -> bool:
@@ -75,17 +110,38 @@ def is_utf8(content: bytes) -> bool:
     return not content.isascii()
 
 
+COMPRESSIONS = {
+    "none": lambda content: content,
+    "gzip": gzip.compress,
+    "gzip, members": lambda content: gzip.compress(content[:7]) + gzip.compress(content[7:]),
+    "zstd": lambda content: zstandard.ZstdCompressor(write_checksum=True).compress(content),
+    "zstd, frames": lambda content: b"".join(
+        zstandard.ZstdCompressor(write_checksum=True).compress(content[start : start + 50])
+        for start in range(0, len(content), 50)
+    ),
+}
+
+
 @st.composite
 def files(draw):
     deals = draw(datasets())
-    return deals, draw(renderings(deals))
+    content, _ = draw(renderings(deals))
+    return deals, content, draw(st.sampled_from(sorted(COMPRESSIONS)))
+
+
+@st.composite
+def files_with_a_bad_total(draw):
+    deals = draw(datasets())
+    bad = draw(st.integers(min_value=0, max_value=len(deals) - 1))
+    content, bad_line = draw(renderings(deals, bad=bad))
+    return content, bad_line, draw(st.sampled_from(sorted(COMPRESSIONS)))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=files())
 def test_any_well_formed_file_gives_the_reference_report(client, case):
-    deals, content = case
-    response = post_csv(client, content)
+    deals, content, compression = case
+    response = post_csv(client, COMPRESSIONS[compression](content))
     assert response.status_code == 200, (response.json(), content)
     assert response.json()["rows"] == len(deals)
     assert report(client) == reference_report(deals)
@@ -108,15 +164,34 @@ def corrupt(content: bytes, data) -> bytes:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=files(), data=st.data())
 def test_a_corrupted_file_loads_or_fails_cleanly_never_a_500(client, case, data):
-    _deals, content = case
-    assert post_csv(client, content).status_code == 200
+    _deals, content, compression = case
+    compress = COMPRESSIONS[compression]
+    assert post_csv(client, compress(content)).status_code == 200
     before = report(client)
-    response = post_csv(client, corrupt(content, data))
+    before_compression = data.draw(st.booleans())
+    damaged = compress(corrupt(content, data)) if before_compression else corrupt(compress(content), data)
+    response = post_csv(client, damaged)
     assert response.status_code in (200, 400), response.content
     body = response.json()
     if response.status_code == 200:
         assert body["Status"] == "OK"
         assert all(set(entry) == {"username", "spent_money", "gems"} for entry in report(client))
     else:
-        assert body["Status"] == "Error" and body["Desc"]
+        assert body["Status"] == "Error"
+        assert LINE.search(body["Desc"]) or body["Desc"] in FILE_LEVEL or body["Desc"].startswith("this is "), body
         assert report(client) == before
+
+
+LINE = re.compile(r"\bline \d+\b")
+# Errors about the file as a whole, which have no line to name.
+FILE_LEVEL = {messages.EMPTY_FILE, messages.NO_ROWS, messages.NOT_TEXT, messages.COMPRESSED_TWICE}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=files_with_a_bad_total())
+def test_the_error_names_the_line_where_the_bad_record_starts(client, case):
+    """Multi-line values, blank lines, CR, CRLF, UTF-16 and compression before it change nothing."""
+    content, bad_line, compression = case
+    response = post_csv(client, COMPRESSIONS[compression](content))
+    assert response.status_code == 400, response.json()
+    assert response.json()["Desc"].startswith(f'line {bad_line}, column "total": '), (response.json(), content)

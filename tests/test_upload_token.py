@@ -1,7 +1,9 @@
-"""DEALS_UPLOAD_TOKEN: when set, only a POST with `Authorization: Token <value>` may replace the data."""
+"""DEALS_UPLOAD_TOKEN: when set, only a POST with `Authorization: Token <value>` may replace the data,
+and only a request with it may read the upload history; the report and /healthz stay public."""
 
 import pytest
 
+from deals import messages
 from tests.support import SAMPLE_ANSWER, csv_of, post_csv, report
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +54,24 @@ def test_without_a_token_configured_uploads_are_open_and_that_is_logged(client, 
     assert post_csv(client, csv_of(("bob", "Ruby", 1))).status_code == 200
     warnings = [r for r in caplog.records if "uploads are open" in r.getMessage()]
     assert len(warnings) == 1
+
+
+def test_with_a_token_set_the_upload_history_needs_it(client, token):
+    response = client.get("/api/uploads/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {"Status": "Error", "Desc": messages.READ_TOKEN_REQUIRED}
+    client.credentials(HTTP_AUTHORIZATION="Token guess")
+    assert client.get("/api/uploads/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/uploads/").json()["count"] == 1
+
+
+def test_with_a_token_set_the_report_and_healthz_stay_public(client, token):
+    assert client.get("/api/deals/").status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+def test_without_a_token_configured_the_history_is_open(client, settings):
+    settings.DEALS_UPLOAD_TOKEN = ""
+    assert client.get("/api/uploads/").status_code == 200

@@ -2,6 +2,7 @@
 request, every answer and the error shapes with examples. Kept apart so the views stay short.
 """
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 
 from deals import messages
@@ -40,6 +41,7 @@ deals_post = extend_schema(
             messages.at_value(2, "total", "12a", messages.NOT_WHOLE_NUMBER),
         ),
         401: error("no token", "DEALS_UPLOAD_TOKEN is set and the request lacks its token.", messages.TOKEN_REQUIRED),
+        403: error("cross-site", "A browser sent it from another site's page; nothing changed.", messages.CROSS_SITE),
         409: error(
             "busy",
             "The upload could not publish in time: another upload was publishing for longer than "
@@ -48,6 +50,11 @@ deals_post = extend_schema(
             messages.BUSY,
         ),
         413: error("too large", "The file is over DEALS_MAX_UPLOAD_BYTES.", messages.too_large(2147483648)),
+        429: error(
+            "too many uploads",
+            "Over DEALS_UPLOAD_RATE for the client's address; `Retry-After` says when to try again.",
+            messages.too_many_uploads("30/hour", 120),
+        ),
         503: SERVICE_DOWN,
     },
 )
@@ -55,4 +62,37 @@ deals_post = extend_schema(
 # The root only links to the endpoints; the schema documents them, not the index.
 not_an_endpoint = extend_schema(exclude=True)
 
-uploads_list = extend_schema(tags=["uploads"], summary="Upload history, newest first")
+uploads_list = extend_schema(
+    tags=["uploads"],
+    summary="Upload history, newest first",
+    responses={
+        401: error(
+            "no token", "DEALS_UPLOAD_TOKEN is set and the request lacks its token.", messages.READ_TOKEN_REQUIRED
+        )
+    },
+)
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The shared token (deals/api/permissions.py) as an OpenAPI security scheme.
+
+    An operation lists it only when its view's permission asks for the token for that method, and
+    always beside "no authentication": the token is needed only when the server sets one.
+    """
+
+    target_class = "deals.api.permissions.TokenChallenge"
+    name = "uploadToken"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <DEALS_UPLOAD_TOKEN>`; needed only when the server sets DEALS_UPLOAD_TOKEN.",
+        }
+
+    def get_security_requirement(self, auto_schema) -> list[dict] | None:
+        permissions = auto_schema.view.get_permissions()
+        if not any(getattr(p, "protects", lambda method: False)(auto_schema.method) for p in permissions):
+            return None
+        return [{self.name: []}, {}]

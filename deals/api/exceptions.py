@@ -26,8 +26,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         error = request_failure(exc)
         response = error_response(error.desc, http_status(error.kind))
         kind = error.kind
-    if getattr(exc, "wait", None):
-        response["Retry-After"] = str(int(exc.wait))
+    retry_after = getattr(exc, "wait", None) or getattr(exc, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(int(retry_after))
     if getattr(exc, "auth_header", None):
         response["WWW-Authenticate"] = exc.auth_header
     if kind is Failure.DATABASE_DOWN:

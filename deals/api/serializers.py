@@ -7,8 +7,9 @@ from deals.models import Upload
 
 class UploadInputSerializer(serializers.Serializer):
     deals = serializers.FileField(
-        help_text="deals.csv: columns customer, item, total, quantity, date (any order; UTF-8 or "
-        "Windows-1251; comma or semicolon)."
+        help_text="deals.csv: columns customer, item, total, quantity, date (any order; UTF-8, UTF-16 or "
+        "Windows-1251, or the charset of the part's Content-Type; comma, semicolon, tab or |; "
+        "plain, gzip or zstd)."
     )
 
 

@@ -11,10 +11,14 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from deals import messages
 from deals.api import docs as api_docs
-from deals.api.permissions import TokenChallenge, UploadToken
+from deals.api.cross_site import SameSiteWrites
+from deals.api.permissions import TokenChallenge, TokenRequired, UploadToken
 from deals.api.serializers import UploadInputSerializer, UploadSerializer
-from deals.intake.service import receive_multipart
+from deals.api.throttles import UploadRate, retry_after
+from deals.errors import Failure, UploadError
+from deals.intake.service import receive_multipart, refuse_unread
 from deals.report.cache import report_answer
 from deals.uploads.selectors import upload_history
 
@@ -40,7 +44,22 @@ class DealsView(APIView):
 
     parser_classes = [MultiPartParser]
     authentication_classes = [TokenChallenge]
-    permission_classes = [UploadToken]
+    # In this order: no token, 401 (not recorded: anyone could fill the history); then a write from
+    # another site's page, 403; then over the rate, 429. Both of these are recorded attempts.
+    permission_classes = [UploadToken, SameSiteWrites]
+    throttle_classes = [UploadRate]
+
+    def initial(self, request, *args, **kwargs):
+        """An upload refused before its body is read is recorded like every other refused attempt."""
+        try:
+            super().initial(request, *args, **kwargs)
+        except UploadError as error:
+            refuse_unread(error)
+
+    def throttled(self, request, wait):
+        seconds = retry_after(wait)
+        error = messages.too_many_uploads(settings.DEALS_UPLOAD_RATE, seconds)
+        raise UploadError(error, Failure.RATE_LIMITED, retry_after=seconds)
 
     def get_serializer(self, *args, **kwargs):
         # The browsable API builds its upload form from this.
@@ -90,6 +109,9 @@ class UploadsView(generics.ListAPIView):
 
     serializer_class = UploadSerializer
     pagination_class = UploadsPagination
+    # File names, sizes and errors quoting the files' values: behind the token when one is set.
+    authentication_classes = [TokenChallenge]
+    permission_classes = [TokenRequired]
 
     def get_queryset(self):
         return upload_history()

@@ -27,6 +27,11 @@ def receive_multipart(*, request, field: str) -> UploadOutcome:
         return load.commit()
 
 
+def refuse_unread(error: UploadError) -> NoReturn:
+    """Refuse an attempt before its body is read (from another site, over the rate limit), recorded as such."""
+    refuse(error)
+
+
 def refuse_if_declared_too_large(*, content_length: str | None) -> None:
     """Refuse, before reading the body, a request whose Content-Length is over DEALS_MAX_UPLOAD_BYTES."""
     limit = settings.DEALS_MAX_UPLOAD_BYTES

@@ -63,6 +63,7 @@ class StreamingLoad:
         self._pipe = ChunkPipe(PIPE_CHUNKS)
         self._thread: threading.Thread | None = None
         self._file_name = ""
+        self._charset: str | None = None
         self._result = None
         self._error: BaseException | None = None
         self._done = False
@@ -85,8 +86,9 @@ class StreamingLoad:
             self._thread.join()
             raise self._error
 
-    def start(self, file_name: str) -> None:
+    def start(self, file_name: str, *, charset: str | None = None) -> None:
         self._file_name = file_name
+        self._charset = charset
         self._connection.inc_thread_sharing()
         self._thread = threading.Thread(target=self._run, name="deals-load", daemon=True)
         self._thread.start()
@@ -108,7 +110,7 @@ class StreamingLoad:
     def _run(self) -> None:
         connections[DEFAULT_DB_ALIAS] = self._connection
         try:
-            self._result = self._loader(file=self._pipe, name=self._file_name)
+            self._result = self._loader(file=self._pipe, name=self._file_name, charset=self._charset)
         except BaseException as error:  # handed to the request thread, which raises it
             self._error = error
         finally:
@@ -157,7 +159,8 @@ class _StreamingHandler(FileUploadHandler):
             raise SkipFile()
         self._streaming = not self._load.started
         if self._streaming:
-            self._load.start(file_name)
+            charset = self.charset.decode("latin-1") if isinstance(self.charset, bytes) else self.charset
+            self._load.start(file_name, charset=charset)  # the part's Content-Type charset, if any
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         if self._streaming and not self._load.write(raw_data):

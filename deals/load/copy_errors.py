@@ -61,9 +61,12 @@ def translate_copy_error(error: BaseException, source: CopySource) -> UploadErro
         if found and found[1] == "0x00":
             return UploadError(messages.at_line(line, messages.NUL_BYTE))
         detail = f"bytes {found[1]}" if found else primary
-        return UploadError(messages.bad_encoding(line, source.format.encoding, detail))
-    if primary.startswith("unterminated CSV quoted field") and source.open_quote_line:
-        return UploadError(messages.at_line(source.open_quote_line, messages.UNCLOSED_QUOTE))
+        return UploadError(messages.bad_encoding(line, source.format.encoding, detail, declared=source.declared))
+    if primary.startswith("unterminated CSV quoted field") and source.unclosed_quote_line():
+        # COPY counts one record past the end here; the record left open is the last one started.
+        return UploadError(messages.at_line(source.unclosed_quote_line(), messages.UNCLOSED_QUOTE))
+    if primary.startswith("extra data after last expected column") and source.format.padding:
+        return UploadError(messages.value_in_unnamed_column(line, source.format.columns[-1]))
     for prefix, problem in LINE_PROBLEMS.items():
         if primary.startswith(prefix):
             return UploadError(messages.at_line(line, problem))

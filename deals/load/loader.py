@@ -31,6 +31,7 @@ from deals.load.copy_errors import translate_copy_error
 from deals.load.partitions import drop_stale_partitions, staging_table_name
 from deals.models import TopCustomer
 from deals.source.csv_format import CHUNK_BYTES, CopySource
+from deals.source.stream import csv_stream
 from deals.sql import compose_sql, read_sql
 
 logger = logging.getLogger("deals.loader")  # the name operators know; kept when the module moved
@@ -43,14 +44,21 @@ class LoadResult:
     live: bool = True  # still the live dataset once committed (False: another upload published after it)
 
 
-def deals_load(*, file: BinaryIO, on_publish: Callable[[LoadResult], None] | None = None) -> LoadResult:
+def deals_load(
+    *,
+    file: BinaryIO,
+    charset: str | None = None,
+    content_encoding: str | None = None,
+    on_publish: Callable[[LoadResult], None] | None = None,
+) -> LoadResult:
     """Load `file` (a deals.csv, any supported dialect) as the new dataset, or raise UploadError.
 
+    `charset` and `content_encoding` are what the sender declared (deals/source/stream.py).
     `on_publish(result)` runs inside the publishing transaction, under the publish lock, on this
     thread's connection: what it writes (the upload's success record) commits with the dataset or
     not at all.
     """
-    source = CopySource(file)
+    source = CopySource(csv_stream(file, charset=charset, content_encoding=content_encoding))
     try:
         # durable: the load is its own transaction; inside someone else's it would not publish.
         with transaction.atomic(durable=True), connection.cursor() as cursor:
@@ -69,6 +77,8 @@ def deals_load(*, file: BinaryIO, on_publish: Callable[[LoadResult], None] | Non
                 on_publish(LoadResult(load_id=load_id, rows=rows))
             refresh()
     except (PgError, DatabaseError) as error:
+        if source.read_failure is not None:  # COPY only says it was canceled: the file's fault, said by the reader
+            raise source.read_failure from None
         if pgcode(error) == errorcodes.LOCK_NOT_AVAILABLE:
             raise UploadError(messages.lock_wait(settings.DEALS_PUBLISH_LOCK_TIMEOUT_MS), Failure.BUSY) from None
         upload_error = translate_copy_error(pg_error(error), source)

@@ -47,10 +47,18 @@ class ClockTimestamp(Func):
     output_field = DateTimeField()
 
 
-def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> UploadOutcome:
+def upload_record(
+    *,
+    file: BinaryIO,
+    name: str,
+    size: int | None = None,
+    charset: str | None = None,
+    content_encoding: str | None = None,
+) -> UploadOutcome:
     """Load `file` as the new dataset through deals_load, recording the attempt; raise UploadError.
 
     `size`, when known beforehand, lets a file over DEALS_MAX_UPLOAD_BYTES be refused unread.
+    `charset` and `content_encoding` are what the sender declared about the file, if anything.
     """
     started = time.monotonic()
     upload = Upload.objects.create(file_name=name, size_bytes=size)
@@ -73,7 +81,7 @@ def upload_record(*, file: BinaryIO, name: str, size: int | None = None) -> Uplo
         )
 
     try:
-        result = deals_load(file=reader, on_publish=record_loaded)
+        result = deals_load(file=reader, charset=charset, content_encoding=content_encoding, on_publish=record_loaded)
     except BaseException as exc:
         # psycopg2 replaces an exception raised while COPY pulls the file with its own
         # QueryCanceled, and a stream aborted mid-load cancels the query: the reader, or the

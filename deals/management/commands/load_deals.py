@@ -31,19 +31,23 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="The CSV file, or - to read standard input.")
         parser.add_argument(
+            "--encoding",
+            help="The file's encoding (e.g. windows-1251, utf-16), when detection gets it wrong.",
+        )
+        parser.add_argument(
             "--no-progress",
             action="store_true",
             help="No progress bar or progress lines (a summary line is still printed at verbosity 1).",
         )
 
-    def handle(self, *args, path: str, no_progress: bool, verbosity: int, **options):
+    def handle(self, *args, path: str, no_progress: bool, verbosity: int, encoding: str | None, **options):
         with ExitStack() as stack:
             file, name, size = self._open(path, stack)
             if verbosity >= 1 and not no_progress:
                 file = self._with_progress(file, name, size, stack)
             file = stack.enter_context(interruptible(file))
             try:
-                outcome = upload_record(file=file, name=name, size=size)
+                outcome = upload_record(file=file, name=name, size=size, charset=encoding)
             except KeyboardInterrupt:
                 raise command_error(UploadError(messages.INTERRUPTED, Failure.STOPPED)) from None
             except Exception as exc:
