@@ -1,6 +1,6 @@
 # deals-report images, from one file (PostgreSQL, Redis and nginx are other services):
 #   runtime (the last stage, so the default): gunicorn serving the Django app; `docker compose up`.
-#   test: the same dependencies plus the dev requirements, Debian's Chromium and redis-server, with
+#   test: the same dependencies plus the dev requirements, Debian's Chromium, redis-server, curl, psql, with
 #         the whole repository; `docker compose --profile test run --rm test` runs the suite.
 FROM python:3.13-slim AS base
 
@@ -19,12 +19,13 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 FROM base AS test
 # tests/test_browser.py drives Debian's Chromium (never a browser download); tests/live_server.py
-# starts redis-server processes of its own and finds gunicorn's workers with pgrep (procps).
+# starts redis-server processes of its own and finds gunicorn's workers with pgrep (procps);
+# tests/test_upload_from_pipes.py runs the real curl, and psql for its \copy ... TO STDOUT recipe.
 # Not pinned: Debian's mirror keeps only the current version of each package, so a pin would stop
 # the build at the next security update; the suite itself checks what it needs from them.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends chromium redis-server procps \
+    && apt-get install -y --no-install-recommends chromium redis-server procps curl postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements-dev.txt .
 RUN pip install --no-cache-dir -r requirements-dev.txt

@@ -68,3 +68,11 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no acce
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker) -> None:
+    """Each worker, once Django is loaded: mark `interrupted` the upload records of processes that
+    are gone (a worker killed mid-upload), now and every DEALS_REAP_INTERVAL_SECONDS."""
+    from deals.uploads.reaper import start_reaper
+
+    start_reaper()

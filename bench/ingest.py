@@ -184,18 +184,20 @@ class Sampler(threading.Thread):
         }
 
 
-def curl_upload(port: int, path: Path) -> list[str]:
+def curl_upload(port: int, path: Path, *, raw: bool = False) -> list[str]:
+    """curl's upload of `path`: a multipart form (-F), or the file itself as a PUT body (-T, raw)."""
+    send = ["-T", str(path)] if raw else ["-F", f"deals=@{path}"]
     return [
         "curl", "-sS", "-o", "/dev/stdout", "-w", "\\n%{http_code}",
-        "-F", f"deals=@{path}", f"http://127.0.0.1:{port}/api/deals/",
+        *send, f"http://127.0.0.1:{port}/api/deals/",
     ]  # fmt: skip
 
 
-def run_upload(server: Server, db: Database, path: Path) -> dict:
+def run_upload(server: Server, db: Database, path: Path, *, raw: bool = False) -> dict:
     sampler = Sampler(server, db)
     sampler.start()
     started = time.perf_counter()
-    out = subprocess.run(curl_upload(server.port, path), capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(curl_upload(server.port, path, raw=raw), capture_output=True, text=True, check=True).stdout
     seconds = time.perf_counter() - started
     stats = sampler.finish()
     body, code = out.rsplit("\n", 1)
@@ -328,6 +330,11 @@ def main() -> None:
         default="",
         help="also upload the file compressed with these tools (comma-separated: gzip, zstd), side by side",
     )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="also upload each file as the raw body (PUT, curl -T), side by side with the multipart form",
+    )
     args = parser.parse_args()
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -351,11 +358,17 @@ def main() -> None:
         }
         for server in servers.values():  # warm up: imports, first connection, first allocations
             run_upload(server, db, data_file(min(sizes)))
-        methods = [(name, lambda path, s=server: run_upload(s, db, path)) for name, server in servers.items()]
-        for kind in filter(None, args.compressions.split(",")):
+        intakes = [False, True] if args.raw else [False]  # the multipart form; the raw body (PUT)
+        methods = []
+        for kind in ["", *filter(None, args.compressions.split(","))]:
             for name, server in servers.items():
-                upload = lambda path, s=server, k=kind: run_upload(s, db, compressed_file(path, k))  # noqa: E731
-                methods.append((f"{name} {kind}", upload))
+                for raw in intakes:
+                    label = (name.replace("POST", "PUT") if raw else name) + (f" {kind}" if kind else "")
+
+                    def upload(path, s=server, k=kind, r=raw):
+                        return run_upload(s, db, compressed_file(path, k) if k else path, raw=r)
+
+                    methods.append((label, upload))
         methods.append(("\\copy", lambda path: run_copy(db, path)))
         for rows, path in files.items():
             res = results[rows] = {"mb": path.stat().st_size / 1e6, "methods": {name: [] for name, _ in methods}}

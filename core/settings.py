@@ -134,6 +134,17 @@ DEALS_PUBLISH_WAIT_SECONDS = env_int("DEALS_PUBLISH_WAIT_SECONDS", 60)
 # How long any other statement of a load (CREATE, ATTACH, the pointer, the refresh) waits for a lock
 # held by someone else (an analyst's LOCK, maintenance) before the upload is refused with 409.
 DEALS_PUBLISH_LOCK_TIMEOUT_MS = env_int("DEALS_PUBLISH_LOCK_TIMEOUT_MS", 5000)
+# An upload whose client sends nothing for this many seconds is abandoned (408), its load rolled
+# back: the application's own bound, for `make run` or any deployment without a buffering proxy
+# (like nginx's client_body_timeout, whose default is also 60 s). 0: no bound.
+DEALS_UPLOAD_IDLE_SECONDS = env_int("DEALS_UPLOAD_IDLE_SECONDS", 60)
+# Uploads in progress at once per worker process; one more is refused at once (503, Retry-After),
+# its body unread. Default: half the worker's threads (gunicorn's GUNICORN_THREADS), at least one,
+# so the other half always serves GETs however many clients stall an upload.
+DEALS_UPLOADS_PER_WORKER = env_int("DEALS_UPLOADS_PER_WORKER", max(1, env_int("GUNICORN_THREADS", 4) // 2))
+# Seconds between two sweeps (in each worker) that mark `interrupted` the upload records still
+# `running` whose process is gone (deals/uploads/reaper.py).
+DEALS_REAP_INTERVAL_SECONDS = env_int("DEALS_REAP_INTERVAL_SECONDS", 60)
 # Upload attempts per page of GET /api/uploads/ (a client may ask for up to 500 with ?page_size=).
 DEALS_UPLOADS_PAGE_SIZE = env_int("DEALS_UPLOADS_PAGE_SIZE", 20)
 # How long dropping an old dataset may wait for a reader (a psql session) before it is retried later.

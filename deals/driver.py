@@ -15,7 +15,8 @@ from psycopg2 import sql as pgsql
 
 Error = psycopg2.Error
 OperationalError = psycopg2.OperationalError
-__all__ = ["Error", "OperationalError", "errorcodes", "pgsql"]
+InterfaceError = psycopg2.InterfaceError
+__all__ = ["Error", "InterfaceError", "OperationalError", "errorcodes", "pgsql"]
 
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> names it has prepared
 

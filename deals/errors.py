@@ -9,20 +9,40 @@ import enum
 
 from django.db import InterfaceError, OperationalError
 
-from deals import messages
+from deals import driver, messages
+from deals.driver import pg_error, pgcode
 
 
 class Failure(enum.Enum):
     BAD_FILE = "bad_file"  # the file's content: its header, a line, a value
     BAD_REQUEST = "bad_request"  # the request around the file: no file, two files, not multipart
     TOO_LARGE = "too_large"  # over DEALS_MAX_UPLOAD_BYTES
+    LENGTH_REQUIRED = "length_required"  # a multipart form sent without a Content-Length (chunked)
     BUSY = "busy"  # could not publish in time: DEALS_PUBLISH_WAIT_SECONDS or DEALS_PUBLISH_LOCK_TIMEOUT_MS passed
-    INTERRUPTED = "interrupted"  # the body ended before the file did (the client went away)
+    INTERRUPTED = "interrupted"  # the body ended before the file did (the client went away or reset)
+    CLIENT_IDLE = "client_idle"  # the client sent nothing for DEALS_UPLOAD_IDLE_SECONDS
+    NO_UPLOAD_SLOT = "no_upload_slot"  # this worker already runs DEALS_UPLOADS_PER_WORKER uploads
     STOPPED = "stopped"  # the operator stopped the load (Ctrl-C in load_deals)
-    DATABASE_DOWN = "database_down"  # PostgreSQL cannot be reached
+    DATABASE_DOWN = "database_down"  # PostgreSQL cannot be reached (SQLSTATE class 08, 57P01-57P03)
+    DISK_FULL = "disk_full"  # PostgreSQL has no disk space left (53100)
+    DATABASE_RESOURCES = "database_resources"  # out of memory, connections, ... (other class 53)
+    STATEMENT_CANCELLED = "statement_cancelled"  # cancelled or over statement_timeout (57014)
+    OVER_DATABASE_LIMIT = "over_database_limit"  # a value over one of PostgreSQL's limits (class 54)
     CROSS_SITE = "cross_site"  # a browser sent it from another site's page (deals/api/cross_site.py)
     RATE_LIMITED = "rate_limited"  # over DEALS_UPLOAD_RATE for the client's address
     INTERNAL = "internal"  # a bug: nothing the client can do
+
+
+# Failures that come from the database's state, not from the file or a bug.
+DATABASE_FAILURES = frozenset(
+    {
+        Failure.DATABASE_DOWN,
+        Failure.DISK_FULL,
+        Failure.DATABASE_RESOURCES,
+        Failure.STATEMENT_CANCELLED,
+        Failure.OVER_DATABASE_LIMIT,
+    }
+)
 
 
 class UploadError(Exception):
@@ -43,6 +63,45 @@ def as_failure(exc: BaseException) -> UploadError:
     """`exc` as the failure a client is told about: the upload's own error, the database's, or ours."""
     if isinstance(exc, UploadError):
         return exc
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        return UploadError(messages.DATABASE_DOWN, Failure.DATABASE_DOWN)
+    database_failure = _database_failure(exc)
+    if database_failure is not None:
+        return database_failure
     return UploadError(messages.INTERNAL, Failure.INTERNAL)
+
+
+# By SQLSTATE (PostgreSQL's error code), not by the driver's exception class: psycopg2 raises
+# OperationalError for a lost connection, a full disk and a cancelled statement alike.
+_BY_SQLSTATE = {
+    "53100": (messages.DISK_FULL, Failure.DISK_FULL),
+    "57014": (messages.STATEMENT_CANCELLED, Failure.STATEMENT_CANCELLED),
+    "57P01": (messages.DATABASE_DOWN, Failure.DATABASE_DOWN),  # admin_shutdown (a restart)
+    "57P02": (messages.DATABASE_DOWN, Failure.DATABASE_DOWN),  # crash_shutdown
+    "57P03": (messages.DATABASE_DOWN, Failure.DATABASE_DOWN),  # cannot_connect_now (starting up)
+}
+
+
+def _database_failure(exc: BaseException) -> UploadError | None:
+    """The failure a database error stands for, or None when `exc` is not the database's."""
+    code = pgcode(exc)
+    if code in _BY_SQLSTATE:
+        desc, kind = _BY_SQLSTATE[code]
+        return UploadError(desc, kind)
+    if code and code.startswith("08"):  # connection_exception and its subclasses
+        return UploadError(messages.DATABASE_DOWN, Failure.DATABASE_DOWN)
+    if code and code.startswith("53"):  # insufficient_resources: memory, connections, ...
+        return UploadError(messages.database_resources(_primary(exc)), Failure.DATABASE_RESOURCES)
+    if code and code.startswith("54"):  # program_limit_exceeded
+        return UploadError(messages.over_database_limit(_primary(exc)), Failure.OVER_DATABASE_LIMIT)
+    lost = (OperationalError, InterfaceError, driver.OperationalError, driver.InterfaceError)
+    if code is None and isinstance(pg_error(exc), lost):
+        # No SQLSTATE at all: the driver lost the connection (refused, closed, reset) before
+        # the server could say anything.
+        return UploadError(messages.DATABASE_DOWN, Failure.DATABASE_DOWN)
+    return None
+
+
+def _primary(exc: BaseException) -> str:
+    """PostgreSQL's own one-line message for `exc`."""
+    error = pg_error(exc)
+    diag = getattr(error, "diag", None)
+    return (getattr(diag, "message_primary", None) or str(error)).strip()

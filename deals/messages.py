@@ -17,6 +17,10 @@ NOT_TEXT = (
     "this is not a CSV text file (it contains NUL bytes, as images and spreadsheets do); upload deals.csv as text"
 )
 HEADER_TOO_LONG = "line 1 is over 1 MiB long; the first line must be the header: " + EXPECTED
+MULTIPART_LENGTH_REQUIRED = (
+    "a multipart/form-data upload needs a Content-Length; send one, or send the CSV itself as the body "
+    "(curl -T deals.csv URL, or curl -T - URL from a pipe), which may come without a length"
+)
 NOT_MULTIPART = 'the body must be multipart/form-data with the file in the field "deals"'
 TOKEN_REQUIRED = 'uploads need the header "Authorization: Token <DEALS_UPLOAD_TOKEN>"; it is missing or wrong'  # noqa: S105
 READ_TOKEN_REQUIRED = (
@@ -29,8 +33,21 @@ CROSS_SITE = (
 )
 BUSY = "another upload was being published and this one could not publish in time; nothing changed, try again"
 DATABASE_DOWN = "the database is unreachable; try again shortly"
+DISK_FULL = (
+    "the database has no disk space left, so the file could not be stored; nothing was loaded and the data "
+    "already loaded is unchanged; try again once an administrator has freed space"
+)
+STATEMENT_CANCELLED = (
+    "the database cancelled the load (a statement timeout, or an administrator cancelled it); "
+    "nothing was loaded and the data already loaded is unchanged"
+)
+NO_UPLOAD_SLOT = (
+    "this server is already receiving as many uploads as it takes at once (DEALS_UPLOADS_PER_WORKER); "
+    "nothing was read; try again after the time in Retry-After"
+)
 INTERRUPTED = "the upload was interrupted; the data already loaded is unchanged"
 UPLOAD_INTERRUPTED = "the upload ended before the file did (was the connection closed?); nothing was loaded"
+PROCESS_GONE = "the server process handling this upload ended before it did (killed or restarted); nothing was loaded"
 INTERNAL = "internal error; the data already loaded is unchanged"
 
 NOT_WHOLE_NUMBER = "is not a whole number"
@@ -169,6 +186,21 @@ def lock_wait(timeout_ms: int) -> str:
         f"the upload could not be published: a lock on the deals tables was held for more than {timeout_ms} ms "
         "(DEALS_PUBLISH_LOCK_TIMEOUT_MS; a long query or maintenance in the database?); nothing changed, try again"
     )
+
+
+def client_idle(seconds: int) -> str:
+    return (
+        f"the client sent nothing for {seconds} seconds (DEALS_UPLOAD_IDLE_SECONDS), so the upload was "
+        "abandoned; nothing was loaded"
+    )
+
+
+def database_resources(detail: str) -> str:
+    return f"the database ran out of a resource ({detail}); nothing was loaded; try again shortly"
+
+
+def over_database_limit(detail: str) -> str:
+    return f"the file goes beyond a limit of PostgreSQL ({detail}); nothing was loaded"
 
 
 def too_many_uploads(rate: str, wait: int) -> str:

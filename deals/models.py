@@ -6,7 +6,7 @@ with the unique index on username that REFRESH ... CONCURRENTLY needs.
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Func
 from django.db.models.functions import Now
 from django_pgviews import view as pg
 
@@ -40,6 +40,7 @@ class Upload(models.Model):
         RUNNING = "running"
         LOADED = "loaded"
         FAILED = "failed"
+        INTERRUPTED = "interrupted"  # its process ended first (deals/uploads/reaper.py)
 
     file_name = models.TextField(blank=True, default="")
     size_bytes = models.BigIntegerField(null=True)
@@ -48,8 +49,13 @@ class Upload(models.Model):
     load_id = models.BigIntegerField(null=True, unique=True)
     status = models.TextField(choices=Status.choices, default=Status.RUNNING)
     error = models.TextField(blank=True, default="")
+    http_status = models.SmallIntegerField(null=True)  # what the client was answered (API's, for load_deals)
     started_at = models.DateTimeField(db_default=Now())
     finished_at = models.DateTimeField(null=True)
+    # The backend of the connection that inserted the row (and runs the load): filled by the
+    # database's defaults; the reaper marks a `running` row whose backend is gone `interrupted`.
+    backend_pid = models.IntegerField(null=True, db_default=Func(function="pg_backend_pid"))
+    backend_start = models.DateTimeField(null=True, db_default=Func(function="current_backend_start"))
     duration = models.GeneratedField(
         expression=F("finished_at") - F("started_at"), output_field=models.DurationField(), db_persist=True
     )

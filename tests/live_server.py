@@ -4,8 +4,10 @@ several processes and threads; plain HTTP over the loopback, nothing mocked."""
 import http.client
 import json
 import os
+import select
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -138,6 +140,9 @@ class Gunicorn(HttpClient):
             "DJANGO_SECRET_KEY": "test-only-secret",
             "DJANGO_DEBUG": "",
             "DEALS_UPLOAD_RATE": "",  # the tests upload far more often than the default allows
+            # Every thread may upload, as before the cap existed: tests/test_client_limits.py sets
+            # the cap it tests; elsewhere concurrent uploads are the point, not the cap.
+            "DEALS_UPLOADS_PER_WORKER": str(threads),
             "DJANGO_SETTINGS_MODULE": "core.settings",
             **(environment or {}),
         }
@@ -225,3 +230,124 @@ class RedisServer:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def read_to_close(sock: socket.socket) -> bytes:
+    """What the server sent until it closed the connection; a reset ends it too (it may drop the rest)."""
+    raw = b""
+    try:
+        while chunk := sock.recv(65536):
+            raw += chunk
+    except ConnectionResetError:
+        pass
+    return raw
+
+
+def parse_answer(raw: bytes) -> Answer:
+    """An HTTP/1.1 answer read to the end of a connection the server closed."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in header_lines)}
+    return Answer(int(status_line.split()[1]), headers, body)
+
+
+class HandSentBody:
+    """An upload whose body a test sends piece by piece: chunked (as `curl -T -` from a pipe sends
+    it), or with a Content-Length it may fall short of, and may hang up on at any point."""
+
+    def __init__(
+        self, port: int, *, path: str = "/api/deals/", headers: dict | None = None, length: int | None = None
+    ) -> None:
+        self.chunked = length is None
+        framing = "Transfer-Encoding: chunked" if self.chunked else f"Content-Length: {length}"
+        lines = ["PUT " + path + " HTTP/1.1", "Host: 127.0.0.1", "Connection: close", "Accept: application/json"]
+        lines += [framing, *(f"{name}: {value}" for name, value in (headers or {}).items())]
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+    def send(self, data: bytes) -> bool:
+        """Send `data` (as one chunk when chunked); False, sending nothing, once the server has answered."""
+        if self.answered():
+            return False
+        try:
+            self.sock.sendall(b"%x\r\n%s\r\n" % (len(data), data) if self.chunked else data)
+        except OSError:  # the server answered and closed meanwhile
+            return False
+        return True
+
+    def finish(self) -> bool:
+        """The last chunk: the body is complete. False, sending nothing, once the server has answered."""
+        return self.send(b"")  # a chunk of length 0 is the last one
+
+    def answered(self) -> bool:
+        return bool(select.select([self.sock], [], [], 0)[0])
+
+    def answer(self) -> Answer:
+        """The server's answer; it closes the connection after it (a reset when it left body unread)."""
+        raw = read_to_close(self.sock)
+        self.sock.close()
+        assert raw, "the server reset the connection before answering"
+        return parse_answer(raw)
+
+    def hang_up(self) -> None:
+        """Close the connection mid-body, as a client that crashed or was stopped does."""
+        self.sock.close()
+
+
+def multipart_body(content: bytes, boundary: str = "deals-boundary") -> tuple[bytes, str]:
+    """A multipart body with `content` as the `deals` file, and its Content-Type."""
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="deals"; filename="deals.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+    return head + content + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+class RawUpload:
+    """POST /api/deals/ by hand, so that a test decides when each part of the body goes, or whether
+    the client stalls or resets the connection instead."""
+
+    def __init__(self, port: int, content: bytes, *, timeout: float = 120) -> None:
+        self.body, content_type = multipart_body(content)
+        self.sent = 0
+        self.closed_by_server = False
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.sendall(
+            (
+                "POST /api/deals/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAccept: application/json\r\n"
+                f"Content-Type: {content_type}\r\nContent-Length: {len(self.body)}\r\n\r\n"
+            ).encode()
+        )
+
+    def send(self, size: int | None = None, *, may_be_refused: bool = False) -> None:
+        """The next `size` bytes of the body (all the rest without it).
+
+        With `may_be_refused`, a server that answers and closes without reading the body (an
+        upload refused at once) is no error: `closed_by_server` says it happened.
+        """
+        end = len(self.body) if size is None else min(self.sent + size, len(self.body))
+        try:
+            self.sock.sendall(self.body[self.sent : end])
+        except (BrokenPipeError, ConnectionResetError):
+            if not may_be_refused:
+                raise
+            self.closed_by_server = True
+        self.sent = end
+
+    def answer(self) -> Answer | None:
+        """Read the server's answer to the end (it closes the connection after it).
+
+        None when the server reset the connection before any answer arrived: when it closes a
+        connection whose body it did not read, the kernel may reset it (RST) and drop its answer.
+        """
+        raw = read_to_close(self.sock)
+        self.close()
+        return parse_answer(raw) if raw else None
+
+    def reset(self) -> None:
+        """Hang up with a TCP reset (SO_LINGER 0), as a crashed client or a proxy that gave up does."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close()
+
+    def close(self) -> None:
+        self.sock.close()

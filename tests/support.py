@@ -60,6 +60,38 @@ def staging_tables() -> list[str]:
         return sorted(name for (name,) in cursor.fetchall())
 
 
+def put_csv(client: APIClient, content: bytes, path: str = "/api/deals/", **headers):
+    """The file itself as the body of a PUT, as `curl -T deals.csv URL` sends it (no Content-Type)."""
+    return client.generic("PUT", path, content, content_type="", **headers)
+
+
+def post_raw_csv(client: APIClient, content: bytes, content_type: str = "text/csv", **headers):
+    """The file itself as the body of a POST: curl --data-binary @deals.csv -H 'Content-Type: ...'."""
+    return client.generic("POST", "/api/deals/", content, content_type=content_type, **headers)
+
+
+def upload_statuses() -> list[tuple[str, str]]:
+    """(status, error) of every recorded upload attempt, oldest first, as committed."""
+    return [(status, error) for status, _, error in recorded_answers()]
+
+
+def recorded_answers() -> list[tuple[str, int | None, str]]:
+    """(status, HTTP status, error) of every recorded upload attempt, oldest first, as committed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status, http_status, error FROM uploads ORDER BY id")
+        return cursor.fetchall()
+
+
+def idle_in_transaction_backends() -> int:
+    """Sessions on this database left idle inside a transaction (a load that never ended would be one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND state LIKE 'idle in transaction%%'"
+        )
+        return cursor.fetchone()[0]
+
+
 def redis_cache_settings(url: str, prefix: str) -> dict:
     """CACHES for the Redis at `url`, every key under `prefix`, with the service's short timeouts."""
     options = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}

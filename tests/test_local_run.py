@@ -95,7 +95,29 @@ def test_make_run_on_a_fresh_copy_serves_the_sample_on_the_embedded_postgres_the
     log = log_path.read_text()
     assert f"Listening at: http://127.0.0.1:{port}" in log  # HOST unset: this machine only
     assert (project / ".data" / "postgres" / "PG_VERSION").is_file()  # kept for the next run
-    wait_until(lambda: not processes_inside(project), "every process of the copy to exit", seconds=60)
+    try:
+        wait_until(lambda: not processes_inside(project), "every process of the copy to exit", seconds=120)
+    except TimeoutError:
+        pytest.fail(f"still running after make run ended: {processes_inside(project)}")
+
+
+def test_a_server_whose_last_user_was_killed_outright_is_stopped_by_its_watchdog(scratch):
+    """SIGKILL runs no exit handler (gunicorn ends a worker that overstays its graceful timeout so)."""
+    project = fresh_copy(scratch / "k")
+    user = subprocess.Popen(
+        [sys.executable, "-c", "from core import embedded_postgres as e; e.attach(); print('up', flush=True); input()"],
+        cwd=project,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert user.stdout.readline() == b"up\n"
+    assert (project / ".data" / "postgres" / "postmaster.pid").is_file()
+    user.kill()
+    user.wait()
+    try:
+        wait_until(lambda: not processes_inside(project), "the orphaned server to stop", seconds=120)
+    except TimeoutError:
+        pytest.fail(f"still running after its last user was killed: {processes_inside(project)}")
 
 
 def gunicorn_env(**overrides: str) -> dict[str, str]:

@@ -24,7 +24,7 @@ def test_the_schema_is_valid_openapi():
 
 def test_the_served_schema_is_valid_openapi(schema):
     validate_schema(schema)
-    assert set(schema["paths"]) == {"/api/deals/", "/api/uploads/"}
+    assert set(schema["paths"]) == {"/api/deals/", "/api/deals/{file_name}", "/api/uploads/"}
 
 
 def resolve(schema: dict, node: dict) -> dict:
@@ -35,11 +35,25 @@ def resolve(schema: dict, node: dict) -> dict:
 
 def test_the_upload_is_a_multipart_file_in_the_field_deals(schema):
     body = schema["paths"]["/api/deals/"]["post"]["requestBody"]
-    assert body["required"] is True
-    assert list(body["content"]) == ["multipart/form-data"]
+    assert list(body["content"]) == ["multipart/form-data", "text/csv", "application/octet-stream"]
     form = resolve(schema, body["content"]["multipart/form-data"]["schema"])
     assert form["properties"]["deals"] == {**form["properties"]["deals"], "type": "string", "format": "binary"}
     assert form["required"] == ["deals"]
+
+
+@pytest.mark.parametrize(("path", "method"), [("/api/deals/", "put"), ("/api/deals/{file_name}", "put")])
+def test_the_file_itself_as_the_body_is_documented(schema, path, method):
+    operation = schema["paths"][path][method]
+    assert operation["requestBody"]["content"]["text/csv"]["schema"] == {"type": "string", "format": "binary"}
+    assert "Content-Encoding" in operation["description"]
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "408", "409", "411", "413", "429", "503", "507"}
+
+
+def test_the_file_name_in_the_path_is_documented(schema):
+    [parameter] = schema["paths"]["/api/deals/{file_name}"]["put"]["parameters"]
+    assert (parameter["name"], parameter["in"], parameter["required"]) == ("file_name", "path", True)
+    assert "upload history" in parameter["description"]
+    assert set(schema["paths"]["/api/deals/{file_name}"]) == {"put"}
 
 
 def json_schema_of(schema: dict, operation: dict, status: str) -> dict:
@@ -48,7 +62,7 @@ def json_schema_of(schema: dict, operation: dict, status: str) -> dict:
 
 def test_every_upload_answer_and_error_shape_is_documented(schema):
     post = schema["paths"]["/api/deals/"]["post"]
-    errors = {"400", "401", "403", "409", "413", "429", "503"}
+    errors = {"400", "401", "403", "408", "409", "411", "413", "429", "503", "507"}
     assert set(post["responses"]) == {"200", *errors}
     assert set(json_schema_of(schema, post, "200")["properties"]) == {"Status", "rows", "upload", "dataset", "live"}
     for status in errors:

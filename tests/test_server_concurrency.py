@@ -11,8 +11,9 @@ import uuid
 
 import pytest
 
+from deals import messages
 from deals.models import Upload
-from tests.live_server import Gunicorn, database_url
+from tests.live_server import Gunicorn, database_url, wait_until
 from tests.reference import as_csv, random_deals, reference_report
 from tests.support import psql_session, staging_tables
 
@@ -111,6 +112,9 @@ def test_a_server_killed_mid_upload_keeps_the_previous_report_and_recovers(log_p
         finally:
             blocker.close()
     with Gunicorn(database_url=database_url(), log_path=log_path, workers=1, threads=2) as restarted:
+        # The killed upload's record was left running; the new worker's first sweep marks it.
+        wait_until(lambda: Upload.objects.order_by("id").last().status == "interrupted", "the sweep of the record")
+        assert Upload.objects.order_by("id").last().error == messages.PROCESS_GONE
         assert restarted.report() == before
         assert staging_tables() == tables
         deals = random_deals(3, rows=500)

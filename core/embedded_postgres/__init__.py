@@ -7,7 +7,9 @@ folder (no TCP port, so it never collides with another server on the machine).
 Lifetime: the first process that connects starts the server, and the last one that used it stops it
 when it exits. Each user holds a shared `flock` on `.data/postgres.users` for its lifetime (the
 kernel drops it even when a process is killed); the one that leaves while nobody else holds it stops
-the server. Starting and stopping happen under an exclusive lock on `.data/postgres.lock`, so
+the server. A process killed outright (SIGKILL: gunicorn's end for a worker that overstays its
+graceful timeout) runs no exit handler, so a watchdog started with the server stops it too, once
+it finds the users' lock free. Starting and stopping happen under an exclusive lock on `.data/postgres.lock`, so
 concurrent starts (gunicorn's workers, `make run` beside `make test`) share one server. The data
 stays, so the next run starts where the last one stopped; a start takes well under a second.
 
@@ -21,6 +23,8 @@ import fcntl
 import logging
 import os
 import stat
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -45,6 +49,8 @@ DATABASE = "deals"
 ENGINE = "core.embedded_postgres"
 # How long a start may wait for another process that is starting or stopping the server.
 LOCK_WAIT_SECONDS = 120
+# How often the watchdog looks whether anybody still uses the server.
+WATCH_SECONDS = 1.0
 
 _attached_pid: int | None = None
 _users_file: IO | None = None
@@ -108,6 +114,40 @@ def stop() -> None:
         _wheel().pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=_system_user(), timeout=LOCK_WAIT_SECONDS)
 
 
+def watch() -> None:
+    """Until the server stops: stop it as soon as no process holds the users' lock any more.
+
+    Runs in a process of its own (`python -m core.embedded_postgres watch`), so it outlives the
+    users whatever way they end. Looks under the start lock, so it never stops a server that a
+    process is attaching to at that moment.
+    """
+    while True:
+        time.sleep(WATCH_SECONDS)
+        with _exclusive(START_LOCK):
+            if not running():
+                return
+            with USERS_LOCK.open("a") as probe:
+                try:
+                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # still used
+                stop()
+                return
+
+
+def _start_watchdog() -> None:
+    """The watchdog, detached from this process's session (a terminal's Ctrl-C does not reach it);
+    the command forks and returns at once, so no zombie is left behind."""
+    subprocess.run(
+        [sys.executable, "-m", "core.embedded_postgres", "watch"],
+        cwd=PROJECT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+    )
+
+
 def psql_path() -> Path:
     """The wheel's own psql, of the server's major version."""
     return _bin_path() / "psql"
@@ -135,6 +175,7 @@ def _ensure_running() -> None:
         # No TCP at all (-h ""): only the socket in the data folder, which nobody else's server uses.
         options = ["-o", '-h ""', "-o", f"-k {SOCKET_DIR}", "-l", str(PGDATA / "log")]
         wheel.pg_ctl(["-w", *options, "start"], pgdata=PGDATA, user=user, timeout=LOCK_WAIT_SECONDS)
+        _start_watchdog()
     admin = psycopg2.connect(host=str(SOCKET_DIR), user=USER, dbname="postgres")
     try:
         admin.autocommit = True

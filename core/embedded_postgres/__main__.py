@@ -1,9 +1,12 @@
 """`python -m core.embedded_postgres psql|url|stop|status`: the embedded server from a shell.
 
+(`watch` is the server's watchdog, started with it; it forks into a session of its own and returns.)
+
 psql keeps the server up while it runs (it counts as a user); `stop` stops it whoever uses it (for
 a server left behind by a killed process); `url` prints the libpq URL of the service's database.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -24,6 +27,12 @@ def main(argv: list[str]) -> int:
     if command == "stop":
         with embedded_postgres.start_lock():
             embedded_postgres.stop()
+        return 0
+    if command == "watch":
+        if os.fork():
+            return 0  # the starter waits for this: the watchdog itself is the child
+        os.setsid()
+        embedded_postgres.watch()
         return 0
     if command == "status":
         state = "running" if embedded_postgres.running() else "stopped"

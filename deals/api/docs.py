@@ -1,9 +1,11 @@
 """What the OpenAPI schema says about each endpoint beyond what DRF can infer: the multipart
-request, every answer and the error shapes with examples. Kept apart so the views stay short.
+and raw-body requests, every answer and the error shapes with examples. Kept apart so the views
+stay short.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 
 from deals import messages
 from deals.api.serializers import ErrorSerializer, ReportSerializer, UploadInputSerializer, UploadOkSerializer
@@ -27,36 +29,95 @@ deals_get = extend_schema(
     responses={200: ReportSerializer, 503: SERVICE_DOWN},
 )
 
-deals_post = extend_schema(
-    tags=["deals"],
+# The raw body: the CSV itself, plain or compressed, in whatever media type the client names.
+RAW_BODY = {media_type: OpenApiTypes.BINARY for media_type in ("text/csv", "application/octet-stream")}
+RAW_BODY_HOW = (
+    "The body is the CSV itself (`curl -T deals.csv URL`, `curl -T - URL` from a pipe, or "
+    "`curl --data-binary @deals.csv -H 'Content-Type: text/csv' URL`), with or without a Content-Length: "
+    "the charset parameter of its Content-Type wins over detection, and `Content-Encoding: gzip` or `zstd` "
+    "is undone (gzip and zstd are also recognised by their first bytes)."
+)
+UPLOAD_RESPONSES = {
+    200: UploadOkSerializer,
+    400: error(
+        "bad value",
+        "The request or the file is not acceptable; nothing changed.",
+        messages.at_value(2, "total", "12a", messages.NOT_WHOLE_NUMBER),
+    ),
+    401: error("no token", "DEALS_UPLOAD_TOKEN is set and the request lacks its token.", messages.TOKEN_REQUIRED),
+    403: error("cross-site", "A browser sent it from another site's page; nothing changed.", messages.CROSS_SITE),
+    408: error(
+        "client idle",
+        "The client sent nothing for DEALS_UPLOAD_IDLE_SECONDS; the upload was abandoned.",
+        messages.client_idle(60),
+    ),
+    409: error(
+        "busy",
+        "The upload could not publish in time: another upload was publishing for longer than "
+        "DEALS_PUBLISH_WAIT_SECONDS, or a lock on the deals tables was held for longer than "
+        "DEALS_PUBLISH_LOCK_TIMEOUT_MS.",
+        messages.BUSY,
+    ),
+    411: error(
+        "no length",
+        "A multipart form sent without a Content-Length (chunked); a raw body may come without one.",
+        messages.MULTIPART_LENGTH_REQUIRED,
+    ),
+    413: error(
+        "too large",
+        "The file is over DEALS_MAX_UPLOAD_BYTES (or, decompressed, DEALS_MAX_CSV_BYTES).",
+        messages.too_large(2147483648),
+    ),
+    429: error(
+        "too many uploads",
+        "Over DEALS_UPLOAD_RATE for the client's address; `Retry-After` says when to try again.",
+        messages.too_many_uploads("30/hour", 120),
+    ),
+    503: error(
+        "no upload slot",
+        "The database is unreachable (or cancelled the load, or ran out of a resource), or this worker "
+        "already runs DEALS_UPLOADS_PER_WORKER uploads; the Retry-After header says when to try again.",
+        messages.NO_UPLOAD_SLOT,
+    ),
+    507: error("disk full", "The database has no disk space left.", messages.DISK_FULL),
+}
+
+
+def upload(**operation):
+    """An upload operation: every one answers like the others."""
+    return extend_schema(tags=["deals"], responses=UPLOAD_RESPONSES, **operation)
+
+
+deals_post = upload(
     summary="Replace the dataset with a deals.csv",
-    description="Multipart form with the file in the field `deals`. Either the whole file becomes the dataset "
-    "or nothing changes.",
-    request={"multipart/form-data": UploadInputSerializer},
-    responses={
-        200: UploadOkSerializer,
-        400: error(
-            "bad value",
-            "The request or the file is not acceptable; nothing changed.",
-            messages.at_value(2, "total", "12a", messages.NOT_WHOLE_NUMBER),
-        ),
-        401: error("no token", "DEALS_UPLOAD_TOKEN is set and the request lacks its token.", messages.TOKEN_REQUIRED),
-        403: error("cross-site", "A browser sent it from another site's page; nothing changed.", messages.CROSS_SITE),
-        409: error(
-            "busy",
-            "The upload could not publish in time: another upload was publishing for longer than "
-            "DEALS_PUBLISH_WAIT_SECONDS, or a lock on the deals tables was held for longer than "
-            "DEALS_PUBLISH_LOCK_TIMEOUT_MS.",
-            messages.BUSY,
-        ),
-        413: error("too large", "The file is over DEALS_MAX_UPLOAD_BYTES.", messages.too_large(2147483648)),
-        429: error(
-            "too many uploads",
-            "Over DEALS_UPLOAD_RATE for the client's address; `Retry-After` says when to try again.",
-            messages.too_many_uploads("30/hour", 120),
-        ),
-        503: SERVICE_DOWN,
-    },
+    description="A multipart form with the file in the field `deals`, or, with any other Content-Type, the "
+    f"file itself as the body. {RAW_BODY_HOW} Either the whole file becomes the dataset or nothing changes.",
+    request={"multipart/form-data": UploadInputSerializer, **RAW_BODY},
+)
+
+deals_put = upload(
+    operation_id="api_deals_put",
+    summary="Replace the dataset with a deals.csv sent as the body",
+    description=f"The same upload as POST. {RAW_BODY_HOW} The history records no file name; "
+    "PUT /api/deals/{file_name} records one.",
+    request={**RAW_BODY, "multipart/form-data": UploadInputSerializer},
+)
+
+deals_put_named = upload(
+    operation_id="api_deals_file_put",
+    summary="Replace the dataset with a deals.csv sent as the body, under its name",
+    description=f"The same upload as PUT /api/deals/; the upload history records `file_name`. {RAW_BODY_HOW} "
+    "`curl -T deals.csv http://host/api/deals/` sends exactly this request (curl appends the file's name to a "
+    "URL that ends in /).",
+    parameters=[
+        OpenApiParameter(
+            "file_name",
+            OpenApiTypes.STR,
+            OpenApiParameter.PATH,
+            description="The file's name, as the upload history will show it (any single path segment).",
+        )
+    ],
+    request=RAW_BODY,
 )
 
 # The root only links to the endpoints; the schema documents them, not the index.

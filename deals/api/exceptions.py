@@ -5,8 +5,8 @@ import logging
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from deals.api.statuses import http_status
-from deals.errors import Failure
+from deals.api.statuses import http_status, retry_after_seconds
+from deals.errors import DATABASE_FAILURES, Failure
 from deals.intake.failures import REQUEST_ERRORS, request_failure
 
 logger = logging.getLogger("deals.errors")  # the name operators know; kept when the module moved
@@ -26,13 +26,13 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         error = request_failure(exc)
         response = error_response(error.desc, http_status(error.kind))
         kind = error.kind
-    retry_after = getattr(exc, "wait", None) or getattr(exc, "retry_after", None)
-    if retry_after:
-        response["Retry-After"] = str(int(retry_after))
+    wait = getattr(exc, "wait", None) or getattr(exc, "retry_after", None) or (kind and retry_after_seconds(kind))
+    if wait:
+        response["Retry-After"] = str(int(wait))
     if getattr(exc, "auth_header", None):
         response["WWW-Authenticate"] = exc.auth_header
-    if kind is Failure.DATABASE_DOWN:
-        logger.error("database unreachable: %s", str(exc).strip())
-    elif response.status_code >= 500:
+    if kind in DATABASE_FAILURES:  # the database's trouble, not a bug: one line, no traceback
+        logger.error("database failure (%s): %s", kind.value, str(exc.__cause__ or exc).strip())
+    elif kind is Failure.INTERNAL or (kind is None and response.status_code >= 500):  # a bug
         logger.exception("unexpected error", exc_info=exc)
     return response

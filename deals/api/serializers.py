@@ -61,6 +61,7 @@ class UploadSerializer(serializers.ModelSerializer):
             "rows_loaded",
             "load_id",
             "status",
+            "http_status",
             "error",
             "started_at",
             "finished_at",

@@ -18,7 +18,7 @@ from deals.api.permissions import TokenChallenge, TokenRequired, UploadToken
 from deals.api.serializers import UploadInputSerializer, UploadSerializer
 from deals.api.throttles import UploadRate, retry_after
 from deals.errors import Failure, UploadError
-from deals.intake.service import receive_multipart, refuse_unread
+from deals.intake.service import receive_multipart, receive_raw, refuse_unread
 from deals.report.cache import report_answer
 from deals.uploads.selectors import upload_history
 
@@ -40,7 +40,7 @@ class ApiRootView(APIView):
 
 
 class DealsView(APIView):
-    """POST a deals.csv (multipart field `deals`) to replace the dataset; GET the top five."""
+    """POST or PUT a deals.csv (multipart field `deals`, or the body itself) to replace the dataset; GET the top 5."""
 
     parser_classes = [MultiPartParser]
     authentication_classes = [TokenChallenge]
@@ -82,16 +82,38 @@ class DealsView(APIView):
 
     @api_docs.deals_post
     def post(self, request):
+        return upload_answer(request, name="")
+
+    @api_docs.deals_put
+    def put(self, request):
+        return upload_answer(request, name="")
+
+
+class DealsFileView(DealsView):
+    """PUT /api/deals/<file name>: what `curl -T deals.csv http://host/api/deals/` sends."""
+
+    http_method_names = ["put", "options"]
+
+    @api_docs.deals_put_named
+    def put(self, request, file_name: str):
+        return upload_answer(request, name=file_name)
+
+
+def upload_answer(request, *, name: str) -> Response:
+    """A multipart form is parsed for its `deals` part; any other body is the file itself."""
+    if request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/form-data"):
         outcome = receive_multipart(request=request, field="deals")
-        return Response(
-            {
-                "Status": "OK",
-                "rows": outcome.rows,
-                "upload": outcome.upload_id,
-                "dataset": outcome.load_id,
-                "live": outcome.live,
-            }
-        )
+    else:
+        outcome = receive_raw(request=request, name=name)
+    return Response(
+        {
+            "Status": "OK",
+            "rows": outcome.rows,
+            "upload": outcome.upload_id,
+            "dataset": outcome.load_id,
+            "live": outcome.live,
+        }
+    )
 
 
 class UploadsPagination(PageNumberPagination):

@@ -29,7 +29,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from deals import driver, messages
 from deals.errors import Failure, UploadError
 from deals.intake.chunk_pipe import ChunkPipe
-from deals.intake.failures import request_failure
+from deals.intake.failures import intake_failure
 from deals.source.csv_format import CHUNK_BYTES
 
 PIPE_CHUNKS = 8  # chunks waiting for COPY at most: the memory an upload holds on to
@@ -52,7 +52,8 @@ class StreamingLoad:
     Installs the upload handler on entering; touching request.FILES inside the block then starts
     `loader(file=<the part as it arrives>, name=<its file name>)` as soon as the file part begins.
     Leaving the block without `commit()` aborts it; `abort(error)` makes the loader fail with
-    `error`, so its own record of the attempt says why.
+    `error`. The block is left only once the loader's thread has ended, so the caller (the intake
+    service) then knows all that happened and records the attempt.
     """
 
     def __init__(self, request, *, field: str, loader: Callable) -> None:
@@ -74,7 +75,7 @@ class StreamingLoad:
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         if not self._done:  # the request failed: the load's record gets what the client is told
-            self.abort(request_failure(exc) if exc is not None else None)
+            self.abort(intake_failure(exc) if exc is not None else None)
 
     @property
     def started(self) -> bool:

@@ -12,11 +12,12 @@ loader streams it (each byte is read once, memory stays flat).
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.db.models import DateTimeField, Func
 
 from deals import messages
@@ -47,6 +48,20 @@ class ClockTimestamp(Func):
     output_field = DateTimeField()
 
 
+@dataclass(frozen=True)
+class FailedAttempt:
+    """A failed attempt whose record waits for its caller to say what the client was told."""
+
+    upload_id: int
+    name: str
+    size: int | None
+    sha256: str | None
+    started: float
+
+    def record(self, error: UploadError) -> None:
+        _record_failure(self.upload_id, error, size=self.size, sha256=self.sha256, started=self.started, name=self.name)
+
+
 def upload_record(
     *,
     file: BinaryIO,
@@ -54,18 +69,21 @@ def upload_record(
     size: int | None = None,
     charset: str | None = None,
     content_encoding: str | None = None,
+    on_failure: Callable[[FailedAttempt], None] | None = None,
 ) -> UploadOutcome:
     """Load `file` as the new dataset through deals_load, recording the attempt; raise UploadError.
 
     `size`, when known beforehand, lets a file over DEALS_MAX_UPLOAD_BYTES be refused unread.
     `charset` and `content_encoding` are what the sender declared about the file, if anything.
+    `on_failure`, when given, receives a failed attempt instead of it being recorded here: the
+    intake records it once the request has ended, with exactly what its client is told.
     """
     started = time.monotonic()
     upload = Upload.objects.create(file_name=name, size_bytes=size)
     limit = settings.DEALS_MAX_UPLOAD_BYTES
     if size is not None and size > limit:
         error = too_large_error(limit)
-        _record_failure(upload.pk, error, size=size, sha256=None, started=started, name=name)
+        _failed(FailedAttempt(upload.pk, name, size, None, started), error, on_failure)
         raise error
     reader = DigestingReader(file)
 
@@ -74,6 +92,7 @@ def upload_record(
         Upload.objects.filter(pk=upload.pk).update(
             finished_at=ClockTimestamp(),
             status=Upload.Status.LOADED,
+            http_status=200,
             size_bytes=reader.bytes_read,
             sha256=reader.hexdigest(),
             rows_loaded=result.rows,
@@ -96,7 +115,7 @@ def upload_record(
             with contextlib.suppress(Exception):
                 reader.drain()
         size = reader.bytes_read if reader.at_end else size
-        _record_failure(upload.pk, error, size=size, sha256=reader.hexdigest(), started=started, name=name)
+        _failed(FailedAttempt(upload.pk, name, size, reader.hexdigest(), started), error, on_failure)
         if cause is exc:
             raise
         raise cause from None
@@ -124,16 +143,30 @@ def upload_record(
 
 
 def upload_refused(*, size: int | None, error: UploadError) -> None:
-    """Record an attempt refused before any file part arrived (none at all, or too large), so unnamed."""
-    upload = Upload.objects.create(file_name="", size_bytes=size)
+    """Record an attempt refused before any file part arrived (none at all, too large, no slot), so unnamed."""
+    try:
+        upload = _reconnecting(lambda: Upload.objects.create(file_name="", size_bytes=size))
+    except DatabaseError as exc:  # the database is why it was refused: the log keeps the attempt
+        status = http_status(error.kind)
+        _log(logging.ERROR, outcome="unrecorded", status=status, error=error.desc, cause=str(exc).strip())
+        return
     _record_failure(upload.pk, error, size=size, sha256=None, started=time.monotonic(), name="")
+
+
+def _failed(attempt: FailedAttempt, error: UploadError, on_failure: Callable[[FailedAttempt], None] | None) -> None:
+    if on_failure is None:
+        attempt.record(error)
+    else:
+        on_failure(attempt)
 
 
 def _record_failure(
     upload_id: int, error: UploadError, *, size: int | None, sha256: str | None, started: float, name: str
 ) -> None:
-    _record(upload_id, status=Upload.Status.FAILED, error=error.desc, size_bytes=size, sha256=sha256)
     status = http_status(error.kind)  # the number the client got (for load_deals, the API's)
+    _record(
+        upload_id, status=Upload.Status.FAILED, error=error.desc, http_status=status, size_bytes=size, sha256=sha256
+    )
     level = logging.ERROR if status >= 500 else logging.WARNING
     _log(
         level,
@@ -150,9 +183,22 @@ def _record_failure(
 def _record(upload_id: int, **outcome) -> None:
     """Write the outcome in its own statement; a database that has gone away only costs the record."""
     try:
-        Upload.objects.filter(pk=upload_id).update(finished_at=ClockTimestamp(), **outcome)
+        _reconnecting(lambda: Upload.objects.filter(pk=upload_id).update(finished_at=ClockTimestamp(), **outcome))
     except DatabaseError as exc:
         _log(logging.ERROR, upload=upload_id, outcome="unrecorded", error=str(exc).strip())
+
+
+def _reconnecting(write: Callable):
+    """Run `write`; if the connection was lost (the load's backend was terminated, the server
+    restarted), once more on a new connection. Not inside a transaction: that one is gone anyway.
+    """
+    try:
+        return write()
+    except DatabaseError:
+        if connection.in_atomic_block or (connection.connection is not None and connection.is_usable()):
+            raise  # a real error of the statement, not a lost connection
+        connection.close()
+        return write()
 
 
 def _ms_since(started: float) -> int:
