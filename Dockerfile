@@ -20,12 +20,13 @@ RUN pip install --no-cache-dir -r requirements.txt
 FROM base AS test
 # tests/test_browser.py drives Debian's Chromium (never a browser download); tests/live_server.py
 # starts redis-server processes of its own and finds gunicorn's workers with pgrep (procps);
-# tests/test_upload_from_pipes.py runs the real curl, and psql for its \copy ... TO STDOUT recipe.
+# tests/test_upload_from_pipes.py runs the real curl, and psql for its \copy ... TO STDOUT recipe;
+# tests/test_local_run.py runs `make run`.
 # Not pinned: Debian's mirror keeps only the current version of each package, so a pin would stop
 # the build at the next security update; the suite itself checks what it needs from them.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends chromium redis-server procps curl postgresql-client \
+    && apt-get install -y --no-install-recommends chromium redis-server procps curl postgresql-client make \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements-dev.txt .
 RUN pip install --no-cache-dir -r requirements-dev.txt

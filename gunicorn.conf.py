@@ -71,8 +71,12 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 
 def post_worker_init(worker) -> None:
-    """Each worker, once Django is loaded: mark `interrupted` the upload records of processes that
-    are gone (a worker killed mid-upload), now and every DEALS_REAP_INTERVAL_SECONDS."""
+    """Each worker, once Django is loaded, starts its background work: marking `interrupted` the
+    upload records of processes that are gone (a worker killed mid-upload), every
+    DEALS_REAP_INTERVAL_SECONDS; and sweeping old loads (deals/load/cleanup.py), so a partition a
+    reader held is dropped soon after that reader ends, not only at the next upload."""
+    from deals.load.cleanup import sweeper_start
     from deals.uploads.reaper import start_reaper
 
     start_reaper()
+    sweeper_start()

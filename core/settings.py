@@ -149,6 +149,12 @@ DEALS_REAP_INTERVAL_SECONDS = env_int("DEALS_REAP_INTERVAL_SECONDS", 60)
 DEALS_UPLOADS_PAGE_SIZE = env_int("DEALS_UPLOADS_PAGE_SIZE", 20)
 # How long dropping an old dataset may wait for a reader (a psql session) before it is retried later.
 DEALS_CLEANUP_LOCK_TIMEOUT_MS = env_int("DEALS_CLEANUP_LOCK_TIMEOUT_MS", 200)
+# Published loads kept as partitions to compare (deals_by_load, top_customers_by_load); 1: the live one.
+DEALS_KEEP_LOADS = max(1, env_int("DEALS_KEEP_LOADS", 1))
+# Old loads that may wait for their readers (an open snapshot or a lock) before uploads get 503.
+DEALS_MAX_STALE_LOADS = max(1, env_int("DEALS_MAX_STALE_LOADS", 2))
+# Seconds between background cleanup passes in each gunicorn worker (0: only after loads).
+DEALS_CLEANUP_INTERVAL_SECONDS = env_int("DEALS_CLEANUP_INTERVAL_SECONDS", 30)
 
 # --- Security (README, "Security") ----------------------------------------------------------
 # One block for what protects the service; every variable is in .env.example. What needs nothing

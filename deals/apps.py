@@ -12,6 +12,8 @@ class DealsConfig(AppConfig):
         from deals.models import TopCustomer
 
         view_synced.connect(describe_top_customers, sender=TopCustomer, dispatch_uid="deals.describe_top_customers")
+        view_synced.connect(report_by_load, sender=TopCustomer, dispatch_uid="deals.report_by_load")
+        view_synced.connect(grant_readers, sender=TopCustomer, dispatch_uid="deals.grant_readers")
 
 
 def describe_top_customers(sender, using: str, **kwargs) -> None:
@@ -24,3 +26,23 @@ def describe_top_customers(sender, using: str, **kwargs) -> None:
 
     with connections[using].cursor() as cursor:
         cursor.execute(read_sql("report/top_customers_comments"))
+
+
+def report_by_load(sender, using: str, **kwargs) -> None:
+    """The per-load report (top_five_of_load, top_customers_by_load) from the report's own SQL.
+
+    Here rather than in a migration so that it follows every change of sql/report/top_customers.sql,
+    as the materialized view does.
+    """
+    from deals.report.by_load import report_by_load_sync
+
+    with connections[using].cursor() as cursor:
+        report_by_load_sync(cursor)
+
+
+def grant_readers(sender, using: str, **kwargs) -> None:
+    """Read access for the analysts' role (deals/ops/reader_role.py), once every view it names exists."""
+    from deals.ops.reader_role import reader_grants
+
+    with connections[using].cursor() as cursor:
+        reader_grants(cursor)

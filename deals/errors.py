@@ -28,6 +28,7 @@ class Failure(enum.Enum):
     DATABASE_RESOURCES = "database_resources"  # out of memory, connections, ... (other class 53)
     STATEMENT_CANCELLED = "statement_cancelled"  # cancelled or over statement_timeout (57014)
     OVER_DATABASE_LIMIT = "over_database_limit"  # a value over one of PostgreSQL's limits (class 54)
+    NO_ROOM = "no_room"  # old loads are still being read: stored loads are at their bound
     CROSS_SITE = "cross_site"  # a browser sent it from another site's page (deals/api/cross_site.py)
     RATE_LIMITED = "rate_limited"  # over DEALS_UPLOAD_RATE for the client's address
     INTERNAL = "internal"  # a bug: nothing the client can do

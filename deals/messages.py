@@ -188,6 +188,13 @@ def lock_wait(timeout_ms: int) -> str:
     )
 
 
+def no_room(*, stored: int, holder: str) -> str:
+    return (
+        f"the database holds {stored} loads, the most DEALS_KEEP_LOADS + DEALS_MAX_STALE_LOADS allow: "
+        f"the old ones are still being read by {holder}; try again when it has ended"
+    )
+
+
 def client_idle(seconds: int) -> str:
     return (
         f"the client sent nothing for {seconds} seconds (DEALS_UPLOAD_IDLE_SECONDS), so the upload was "

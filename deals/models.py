@@ -10,12 +10,12 @@ from django.db.models import F, Func
 from django.db.models.functions import Now
 from django_pgviews import view as pg
 
-from deals.sql import read_sql
+from deals.report.by_load import live_report_sql
 
 
 class TopCustomer(pg.ReadOnlyMaterializedView):
     concurrent_index = "username"
-    sql = read_sql("report/top_customers")
+    sql = live_report_sql()
 
     rank = models.SmallIntegerField()
     username = models.TextField(primary_key=True)

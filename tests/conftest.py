@@ -10,10 +10,9 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
-from deals.load.partitions import drop_stale_partitions
 from deals.models import TopCustomer
 from tests.live_server import delete_cache_entries, free_port
-from tests.support import DATA, REDIS_URL, redis_cache_settings
+from tests.support import DATA, REDIS_URL, drop_all_loads, redis_cache_settings
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +40,7 @@ def empty_dataset(django_db_blocker):
             with connection.cursor() as cursor:
                 cursor.execute("UPDATE dataset SET live_load = NULL, published_at = NULL")
             TopCustomer.refresh()
-            drop_stale_partitions()
+            drop_all_loads()
 
     reset()
     yield

@@ -60,6 +60,19 @@ def staging_tables() -> list[str]:
         return sorted(name for (name,) in cursor.fetchall())
 
 
+def drop_all_loads() -> None:
+    """Forget every load: its table (attached or not, with what is under it) and its publication."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM published_loads")
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname ~ '^deal_rows_[0-9]+' AND relkind IN ('r', 'p')"
+            " AND (NOT relispartition OR relname IN (SELECT inhrelid::regclass::text FROM pg_inherits"
+            " WHERE inhparent = 'deal_rows'::regclass))"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+
 def put_csv(client: APIClient, content: bytes, path: str = "/api/deals/", **headers):
     """The file itself as the body of a PUT, as `curl -T deals.csv URL` sends it (no Content-Type)."""
     return client.generic("PUT", path, content, content_type="", **headers)

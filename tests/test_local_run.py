@@ -15,7 +15,9 @@ import pytest
 from tests.live_server import PROJECT, HttpClient, database_url, free_port, wait_until
 from tests.support import DATA, SAMPLE_ANSWER
 
-VENV = Path(sys.prefix)  # this interpreter's venv: `make run` in the copy reuses it, never installs
+# This interpreter's environment (.venv here; /usr/local in the test image): `make run` in the copy
+# reuses it, never installs. Not sys.prefix: a distribution's python reports /usr from /usr/local/bin.
+VENV = Path(sys.executable).parent.parent
 
 
 @pytest.fixture
@@ -28,7 +30,15 @@ def scratch() -> Iterator[Path]:
 
 
 def fresh_copy(destination: Path) -> Path:
-    """The files a clone of this working tree would have: tracked, or new and not ignored."""
+    """The files a clone of this working tree would have: tracked, or new and not ignored.
+
+    In the test image there is no git checkout (.dockerignore leaves .git out): the image's copy of
+    the project is already only what a clone has, less what a run leaves behind.
+    """
+    if not (PROJECT / ".git").exists():
+        leftovers = shutil.ignore_patterns(".data", "__pycache__", ".pytest_cache", ".hypothesis", "staticfiles")
+        shutil.copytree(PROJECT, destination, ignore=leftovers)
+        return destination
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=PROJECT,

@@ -13,7 +13,19 @@ from tests.support import DATA, post_csv
 pytestmark = pytest.mark.django_db
 
 # Everything the project creates for people to query (Django's own tables are not ours to describe).
-OUR_RELATIONS = ["dataset", "deal_rows", "deals", "uploads", "customer_totals", "gem_sales", "top_customers"]
+OUR_RELATIONS = [
+    "dataset",
+    "deal_rows",
+    "deals",
+    "uploads",
+    "customer_totals",
+    "gem_sales",
+    "top_customers",
+    "published_loads",
+    "deals_by_load",
+    "kept_loads",
+    "top_customers_by_load",
+]
 
 
 def query(sql: str, params=()) -> list[tuple]:

@@ -166,7 +166,7 @@ def test_two_large_uploads_stream_at_the_same_time_and_the_last_to_publish_is_li
         for upload in uploads:
             upload.send(0, first_part)
         # Both COPYs run at once: neither waits for the other's file (before, the second waited
-        # for the load lock before its COPY began).
+        # for the publish lock, then called the load lock, before its COPY began).
         deadline = time.monotonic() + 60
         while copies_in_progress() < 2:
             assert time.monotonic() < deadline, "the two uploads never streamed at the same time"

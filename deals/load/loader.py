@@ -27,8 +27,9 @@ from deals import messages
 from deals.driver import Error as PgError
 from deals.driver import copy_from_file, errorcodes, pg_error, pgcode, pgsql
 from deals.errors import Failure, UploadError
+from deals.load.cleanup import loads_sweep, room_check
 from deals.load.copy_errors import translate_copy_error
-from deals.load.partitions import drop_stale_partitions, staging_table_name
+from deals.load.partitions import staging_table_name
 from deals.models import TopCustomer
 from deals.source.csv_format import CHUNK_BYTES, CopySource
 from deals.source.stream import csv_stream
@@ -63,6 +64,7 @@ def deals_load(
         # durable: the load is its own transaction; inside someone else's it would not publish.
         with transaction.atomic(durable=True), connection.cursor() as cursor:
             bound_lock_waits(cursor)
+            room(cursor)
             utc_dates(cursor)
             load_id = number(cursor)
             staging = create(cursor, load_id)
@@ -87,6 +89,14 @@ def deals_load(
         raise upload_error from None
     cleanup()
     return LoadResult(load_id=load_id, rows=rows, live=is_live(load_id))
+
+
+def room(cursor) -> None:
+    """Before the load touches deal_rows: refuse (NO_ROOM) if stored loads are at their bound
+    (deals/load/cleanup.py). Not under the publish lock (its cleanup pass waits for transactions that
+    use deal_rows, this one's too, once it has created its table): uploads streaming at the same time
+    each pass it, so the bound is exceeded by at most the number of uploads streaming at once."""
+    room_check(cursor)
 
 
 def bound_lock_waits(cursor) -> None:
@@ -167,8 +177,8 @@ def refresh() -> None:
 
 
 def cleanup() -> None:
-    """After commit: drop the partitions nobody points at any more, never failing the upload."""
+    """After commit: a cleanup pass (deals/load/cleanup.py), never failing the upload."""
     try:
-        drop_stale_partitions()
-    except DatabaseError as error:  # the upload has committed: report, do not fail it
-        logger.warning("could not list old partitions to drop: %s", str(error).strip())
+        loads_sweep()
+    except (PgError, DatabaseError) as error:  # the upload has committed: report, do not fail it
+        logger.warning("could not clean up old loads: %s", str(error).strip())

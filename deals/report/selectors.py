@@ -13,10 +13,11 @@ from rest_framework.renderers import JSONRenderer
 
 from deals import driver
 from deals.driver import pgsql
+from deals.report.by_load import live_report_sql
 from deals.sql import compose_sql, read_sql
 
 NO_DATASET = "none"  # the version before the first upload, whose report is always empty
-REPORT_SQL_TAG = hashlib.sha256(read_sql("report/top_customers").encode()).hexdigest()[:8]
+REPORT_SQL_TAG = hashlib.sha256(live_report_sql().encode()).hexdigest()[:8]
 VERSION_STATEMENT = "dataset_version"  # prepared once on each database connection
 
 

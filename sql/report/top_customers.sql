@@ -4,9 +4,12 @@
 -- to find the gems they share. Summing per (customer, gem) for every customer first, as an
 -- earlier version did, built a table of customers x gems and made the refresh 3x slower.
 -- Ties in spending go to the username first in code-point order; gems are in code-point order.
+-- The one definition of the top five: the report reads the live deals; top_five_of_load
+-- (sql/report/top_five_of_load.sql) reads one kept load's rows through the same text.
+-- Placeholders (psycopg2.sql): deals (the rows to rank: the view deals, or one load's).
 WITH spending AS (
     SELECT customer, sum(total) AS spent_money
-      FROM deals
+      FROM {deals} AS deals
      GROUP BY customer
 ), top AS (
     SELECT customer,
@@ -17,7 +20,7 @@ WITH spending AS (
      LIMIT 5
 ), bought AS (
     SELECT DISTINCT deals.customer, deals.item
-      FROM deals
+      FROM {deals} AS deals
       JOIN top USING (customer)
 ), shared AS (
     SELECT item
