@@ -2,6 +2,7 @@
 every write, every DDL and the uploads' error texts are refused with permission errors."""
 
 import os
+import secrets
 import shutil
 import subprocess
 from contextlib import closing
@@ -58,6 +59,9 @@ def superuser(sql: str, params=()) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
+ROLE_PASSWORD = secrets.token_hex(16)  # the test roles' password, never the same twice
+
+
 @pytest.fixture
 def login_role():
     """A login role of this test's own (roles are shared by every database of the server); dropped after."""
@@ -66,7 +70,10 @@ def login_role():
     def make(*, member_of: str | None = READER_ROLE, createrole: bool = False) -> str:
         name = f"{connection.settings_dict['NAME']}_role{len(names)}"
         superuser(f'DROP ROLE IF EXISTS "{name}"')
-        superuser(f'CREATE ROLE "{name}" LOGIN {"CREATEROLE" if createrole else "NOCREATEROLE"}')
+        superuser(
+            f'CREATE ROLE "{name}" LOGIN PASSWORD %s {"CREATEROLE" if createrole else "NOCREATEROLE"}',
+            [ROLE_PASSWORD],
+        )
         if member_of:
             superuser(f'GRANT "{member_of}" TO "{name}"')
         names.append(name)
@@ -78,9 +85,10 @@ def login_role():
         superuser(f'DROP ROLE IF EXISTS "{name}"')
 
 
-def session_as(role: str):
-    params = {**connection.get_connection_params(), "user": role}
-    params.pop("password", None)
+def session_as(role: str, password: str = ROLE_PASSWORD):
+    """A session as `role`, with its password: trust (this machine) and password authentication (the
+    compose stack's PostgreSQL, where the suite also runs) both let it in."""
+    params = {**connection.get_connection_params(), "user": role, "password": password}
     session = driver.connect(params)
     session.autocommit = True
     return closing(session)
@@ -171,6 +179,8 @@ def db_init(**env: str) -> subprocess.CompletedProcess:
             "PGPORT": str(settings_dict["PORT"] or 5432),
             "POSTGRES_USER": settings_dict["USER"] or "postgres",
             "POSTGRES_DB": settings_dict["NAME"],
+            # The superuser's password where the server asks for one (the compose stack's).
+            "PGPASSWORD": settings_dict["PASSWORD"] or "",
             "PATH": f"{psql_folder()}{os.pathsep}{os.environ.get('PATH', '')}",
             **env,
         },
@@ -185,13 +195,14 @@ def test_the_compose_init_script_creates_a_login_role_in_the_group(login_role):
     role = f"{connection.settings_dict['NAME']}_analyst"
     superuser(f'DROP ROLE IF EXISTS "{role}"')
     try:
-        db_init(ANALYST_ROLE=role, ANALYST_PASSWORD='it\'s a "quoted" secret')
+        secret = 'it\'s a "quoted" secret'
+        db_init(ANALYST_ROLE=role, ANALYST_PASSWORD=secret)
         assert superuser(
             "SELECT rolcanlogin, rolpassword IS NOT NULL, pg_has_role(oid, %s, 'USAGE')"
             " FROM pg_authid WHERE rolname = %s",
             [READER_ROLE, role],
         ) == [(True, True, True)]
-        with session_as(role) as analyst:
+        with session_as(role, secret) as analyst:
             assert run(analyst, "SHOW idle_in_transaction_session_timeout") == [("15min",)]
             assert run(analyst, "SELECT count(*) FROM top_customers") == [(0,)]
     finally:
