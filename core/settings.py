@@ -128,8 +128,12 @@ DEALS_UPLOAD_TOKEN = os.environ.get("DEALS_UPLOAD_TOKEN", "")
 DEALS_MAX_UPLOAD_BYTES = env_int("DEALS_MAX_UPLOAD_BYTES", 2 * 1024**3)
 # The largest CSV accepted once decompressed (gzip/zstd uploads), counted as it comes out; 413 beyond.
 DEALS_MAX_CSV_BYTES = env_int("DEALS_MAX_CSV_BYTES", 16 * 1024**3)
-# How long an upload waits for another one in progress before it is refused with 409.
-DEALS_LOAD_WAIT_SECONDS = env_int("DEALS_LOAD_WAIT_SECONDS", 600)
+# Uploads stream side by side and publish one at a time: how long an upload whose file is in its
+# table waits for the one publishing before it (attach, refresh: seconds) before it is refused with 409.
+DEALS_PUBLISH_WAIT_SECONDS = env_int("DEALS_PUBLISH_WAIT_SECONDS", 60)
+# How long any other statement of a load (CREATE, ATTACH, the pointer, the refresh) waits for a lock
+# held by someone else (an analyst's LOCK, maintenance) before the upload is refused with 409.
+DEALS_PUBLISH_LOCK_TIMEOUT_MS = env_int("DEALS_PUBLISH_LOCK_TIMEOUT_MS", 5000)
 # An upload whose client sends nothing for this many seconds is abandoned (408), its load rolled
 # back: the application's own bound, for `make run` or any deployment without a buffering proxy
 # (like nginx's client_body_timeout, whose default is also 60 s). 0: no bound.

@@ -18,7 +18,7 @@ class Failure(enum.Enum):
     BAD_REQUEST = "bad_request"  # the request around the file: no file, two files, not multipart
     TOO_LARGE = "too_large"  # over DEALS_MAX_UPLOAD_BYTES
     LENGTH_REQUIRED = "length_required"  # a multipart form sent without a Content-Length (chunked)
-    BUSY = "busy"  # another load held the lock for longer than DEALS_LOAD_WAIT_SECONDS
+    BUSY = "busy"  # could not publish in time: DEALS_PUBLISH_WAIT_SECONDS or DEALS_PUBLISH_LOCK_TIMEOUT_MS passed
     INTERRUPTED = "interrupted"  # the body ended before the file did (the client went away or reset)
     CLIENT_IDLE = "client_idle"  # the client sent nothing for DEALS_UPLOAD_IDLE_SECONDS
     NO_UPLOAD_SLOT = "no_upload_slot"  # this worker already runs DEALS_UPLOADS_PER_WORKER uploads

@@ -31,7 +31,7 @@ CROSS_SITE = (
     "a page on another site may not upload here (the browser marked this request as cross-site); "
     "upload from this service's own page, or with curl"
 )
-BUSY = "another upload is being loaded and did not finish in time; try again when it has finished"
+BUSY = "another upload was being published and this one could not publish in time; nothing changed, try again"
 DATABASE_DOWN = "the database is unreachable; try again shortly"
 DISK_FULL = (
     "the database has no disk space left, so the file could not be stored; nothing was loaded and the data "
@@ -179,6 +179,13 @@ def value_in_unnamed_column(line: int, last_named: str) -> str:
 
 def refused_request(detail: str) -> str:
     return f"the request is not acceptable: {detail}"
+
+
+def lock_wait(timeout_ms: int) -> str:
+    return (
+        f"the upload could not be published: a lock on the deals tables was held for more than {timeout_ms} ms "
+        "(DEALS_PUBLISH_LOCK_TIMEOUT_MS; a long query or maintenance in the database?); nothing changed, try again"
+    )
 
 
 def no_room(*, stored: int, holder: str) -> str:

@@ -47,7 +47,7 @@ class Upload(models.Model):
 
         RECEIVING = "receiving"  # the file is arriving (and COPY storing it as it comes)
         COPYING = "copying"  # all of it read; COPY storing the last rows
-        PUBLISHING = "publishing"  # COPY done: attach, refresh of the report, commit
+        PUBLISHING = "publishing"  # COPY done: analyze, publish lock, attach, refresh, commit
 
     file_name = models.TextField(blank=True, default="")
     size_bytes = models.BigIntegerField(null=True)

@@ -12,6 +12,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from deals import driver
+from deals.sql import read_sql
 
 DATA = Path(__file__).parent / "data"
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -115,8 +116,9 @@ def redis_cache_settings(url: str, prefix: str) -> dict:
 
 @contextmanager
 def publishing_blocked():
-    """A psql session locking `dataset` so that a load's publish step (its UPDATE) waits until the block ends."""
+    """A psql session holding the publish lock, so that a load whose file is stored (COPY done) waits
+    to publish until the block ends (at most DEALS_PUBLISH_WAIT_SECONDS)."""
     with closing(psql_session()) as session, session.cursor() as cursor:
-        cursor.execute("LOCK TABLE dataset IN EXCLUSIVE MODE")
+        cursor.execute(read_sql("load/publish_lock"))
         yield
         session.rollback()

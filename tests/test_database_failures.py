@@ -49,11 +49,14 @@ def real_error(sql: str) -> Exception:
 
 
 def cancel_when_waiting_for_the_load_lock(observer) -> None:
-    """Cancel (pg_cancel_backend) the backend that waits for the load lock, once it does."""
+    """Cancel (pg_cancel_backend) the backend that waits for the publish lock, once it does."""
     deadline = time.monotonic() + 60
     with observer.cursor() as cursor:
         while True:
-            cursor.execute("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            cursor.execute(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
             waiting = cursor.fetchall()
             if waiting:
                 cursor.execute("SELECT pg_cancel_backend(%s)", waiting[0])
@@ -66,7 +69,7 @@ def test_a_cancelled_statement_is_a_503_that_says_so_recorded_as_answered(client
     assert post_csv(client, sample_csv).status_code == 200
     tables = staging_tables()
     with closing(psql_session()) as holder, closing(psql_session(autocommit=True)) as observer:
-        holder.cursor().execute("BEGIN; " + read_sql("load/load_lock"))  # a load in progress, as it were
+        holder.cursor().execute("BEGIN; " + read_sql("load/publish_lock"))  # a load publishing, as it were
         canceller = threading.Thread(target=cancel_when_waiting_for_the_load_lock, args=(observer,))
         canceller.start()
         response = post_csv(client, csv_of(("bob", "Ruby", 5)))

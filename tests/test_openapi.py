@@ -64,7 +64,7 @@ def test_every_upload_answer_and_error_shape_is_documented(schema):
     post = schema["paths"]["/api/deals/"]["post"]
     errors = {"400", "401", "403", "408", "409", "411", "413", "429", "503", "507"}
     assert set(post["responses"]) == {"200", *errors}
-    assert set(json_schema_of(schema, post, "200")["properties"]) == {"Status", "rows", "upload", "dataset"}
+    assert set(json_schema_of(schema, post, "200")["properties"]) == {"Status", "rows", "upload", "dataset", "live"}
     for status in errors:
         error = json_schema_of(schema, post, status)
         assert set(error["properties"]) == {"Status", "Desc"}

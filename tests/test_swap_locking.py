@@ -1,5 +1,6 @@
 """The swap under load: readers never wait and never see a mix, long readers never block a load,
-and uploads are serialized. These tests commit, so they use real transactions and threads."""
+uploads stream side by side and publish one at a time, and every lock wait of a load is bounded.
+These tests commit, so they use real transactions and threads."""
 
 import io
 import threading
@@ -10,9 +11,11 @@ from contextlib import closing, contextmanager
 import pytest
 from django.db import connection
 
+from deals import messages
 from deals.errors import UploadError
 from deals.load.cleanup import loads_sweep
 from deals.load.loader import deals_load
+from deals.models import Upload
 from tests.support import csv_of, post_csv, psql_session, report, staging_tables
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset")]
@@ -25,10 +28,14 @@ def psql():
     return closing(psql_session())
 
 
-def query(session, sql: str, timeout_ms: int = 2000):
+# pg_locks shows every database's locks (other test runs share the server); keep this one's.
+THIS_DATABASE = "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
+
+def query(session, sql: str, params: list | None = None, timeout_ms: int = 2000):
     with session.cursor() as cursor:
         cursor.execute("SET statement_timeout = %s", [timeout_ms])
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -49,9 +56,29 @@ class LoadInThread(threading.Thread):
 def waiting_pids(session, relation: str) -> list[int]:
     rows = query(
         session,
-        f"SELECT pid FROM pg_locks WHERE NOT granted AND relation = '{relation}'::regclass",
+        "SELECT pid FROM pg_locks WHERE NOT granted AND relation = %s::regclass AND " + THIS_DATABASE,
+        [relation],
     )
     return [pid for (pid,) in rows]
+
+
+def wait_for(condition, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+def advisory_waiters(session) -> list[int]:
+    """Backends waiting for the publish lock: uploads whose file is in their table, queued to publish."""
+    rows = query(session, "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND " + THIS_DATABASE)
+    return [pid for (pid,) in rows]
+
+
+@pytest.fixture
+def patient_publish(settings):
+    """A load held on purpose (below) must not give up on its own while a slow CI machine looks at it."""
+    settings.DEALS_PUBLISH_LOCK_TIMEOUT_MS = 120_000
 
 
 @contextmanager
@@ -60,7 +87,7 @@ def load_held_before_commit(content: bytes) -> Iterator[tuple[LoadInThread, int]
 
     A concurrent refresh of the report, left uncommitted here, holds the EXCLUSIVE lock that the
     load's own REFRESH ... CONCURRENTLY needs at its last step; readers take ACCESS SHARE, which
-    conflicts with neither.
+    conflicts with neither. The load holds the publish lock meanwhile.
     """
     with psql() as holder:
         cursor = holder.cursor()
@@ -89,6 +116,7 @@ def locks_held(session, pid: int) -> dict[str, set[str]]:
     return held
 
 
+@pytest.mark.usefixtures("patient_publish")
 def test_the_report_and_the_deals_view_are_read_without_waiting_during_a_load(client):
     post_csv(client, OLD)
     before = report(client)
@@ -101,6 +129,7 @@ def test_the_report_and_the_deals_view_are_read_without_waiting_during_a_load(cl
     assert [entry["username"] for entry in report(client)] == ["new", "new2", "new3"]
 
 
+@pytest.mark.usefixtures("patient_publish")
 def test_a_load_takes_no_lock_that_a_reader_would_wait_for(client):
     post_csv(client, OLD)
     with load_held_before_commit(NEW) as (load, pid), psql() as observer:
@@ -131,32 +160,145 @@ def test_a_long_query_in_psql_does_not_stop_a_load_and_its_old_rows_go_later(cli
     assert len(staging_tables()) == 1
 
 
-def test_an_upload_waits_for_the_one_in_progress_and_the_last_to_commit_wins(client):
+@pytest.mark.usefixtures("patient_publish")
+def test_an_upload_streams_while_another_publishes_then_publishes_after_it_and_is_live(client):
+    # Before, the second upload waited for the lock before its COPY; now it copies at once and
+    # queues only to publish (the lock scope changed with issue 10).
     post_csv(client, OLD)
-    with load_held_before_commit(NEW) as (first, _):
+    with load_held_before_commit(NEW) as (first, _), psql() as observer:
         second = LoadInThread(OLD)
         second.start()
-        time.sleep(0.5)
-        assert second.is_alive(), "the second upload should wait for the first"
-    second.join(timeout=10)
+        wait_for(lambda: advisory_waiters(observer), "the second upload never copied its file and queued to publish")
+        assert second.is_alive() and first.is_alive()
+    second.join(timeout=30)
     assert first.error is None and second.error is None
     assert second.result.load_id > first.result.load_id
+    assert second.result.live  # it published last: nothing replaced it
     assert [entry["username"] for entry in report(client)] == ["old", "old2"]
     loads_sweep()  # the waiting upload's old snapshot may have kept the first one's cleanup from it
     assert len(staging_tables()) == 1
 
 
-def test_an_upload_that_waits_too_long_is_refused_with_409(client, settings):
-    settings.DEALS_LOAD_WAIT_SECONDS = 1
+@pytest.mark.usefixtures("patient_publish")
+def test_an_upload_that_cannot_get_the_publish_lock_in_time_is_refused_with_409(client, settings):
+    settings.DEALS_PUBLISH_WAIT_SECONDS = 1
     post_csv(client, OLD)
     with load_held_before_commit(NEW):
         response = post_csv(client, OLD)
         assert response.status_code == 409
         assert response.json() == {
             "Status": "Error",
-            "Desc": "another upload is being loaded and did not finish in time; try again when it has finished",
+            "Desc": "another upload was being published and this one could not publish in time; "
+            "nothing changed, try again",
         }
     assert [entry["username"] for entry in report(client)] == ["new", "new2", "new3"]
+    refused = Upload.objects.order_by("-id")[0]
+    assert (refused.status, refused.error) == ("failed", response.json()["Desc"])
+
+
+# Each statement of a load that takes a lock, and what an analyst or a maintenance command in psql
+# could hold against it: the load must give up after DEALS_PUBLISH_LOCK_TIMEOUT_MS, never hang
+# (holding the publish lock, so every other upload would hang behind it).
+LOCKS_AGAINST_EACH_STATEMENT = {
+    "create (CREATE ... LIKE deal_rows)": "LOCK TABLE deal_rows",
+    "attach (ATTACH PARTITION)": "LOCK TABLE deal_rows IN SHARE MODE",
+    "publish (the pointer)": "LOCK TABLE dataset IN SHARE MODE",
+    # A materialized view cannot be LOCKed; a refresh of its own holds the lock the load's needs.
+    "refresh (REFRESH ... CONCURRENTLY)": "REFRESH MATERIALIZED VIEW CONCURRENTLY top_customers",
+}
+
+
+def post_in_thread(client, content: bytes) -> tuple[threading.Thread, list]:
+    answers: list = []
+
+    def post() -> None:
+        try:
+            answers.append(post_csv(client, content))
+        finally:
+            connection.close()  # this thread's own connection
+
+    upload = threading.Thread(target=post, daemon=True)
+    upload.start()
+    return upload, answers
+
+
+def assert_refused_with_409_in_time(client, upload: threading.Thread, answers: list, where: str) -> None:
+    upload.join(timeout=60)  # the bound is 300 ms; a hang would still end the test
+    assert not upload.is_alive(), f"the load hung at {where}"
+    [response] = answers
+    assert response.status_code == 409
+    assert response.json()["Desc"] == messages.lock_wait(300)
+    assert [entry["username"] for entry in report(client)] == ["old", "old2"]
+    refused = Upload.objects.order_by("-id")[0]
+    assert (refused.status, refused.error) == ("failed", response.json()["Desc"])
+
+
+@pytest.mark.parametrize("statement", LOCKS_AGAINST_EACH_STATEMENT)
+def test_a_lock_held_in_psql_makes_the_load_give_up_with_409_not_hang(client, settings, statement):
+    settings.DEALS_PUBLISH_LOCK_TIMEOUT_MS = 300
+    post_csv(client, OLD)
+    with psql() as analyst:
+        analyst.cursor().execute("BEGIN; " + LOCKS_AGAINST_EACH_STATEMENT[statement])
+        upload, answers = post_in_thread(client, NEW)
+        upload.join(timeout=60)
+        analyst.rollback()
+    assert_refused_with_409_in_time(client, upload, answers, statement)
+
+
+def test_a_lock_on_the_upload_record_makes_the_load_give_up_with_409_not_hang(client, settings):
+    settings.DEALS_PUBLISH_LOCK_TIMEOUT_MS = 300
+    post_csv(client, OLD)
+    with psql() as publisher, psql() as analyst, closing(psql_session(autocommit=True)) as observer:
+        # Hold the load at the publish lock, then lock its record (now written) against its success update.
+        publisher.cursor().execute("BEGIN; SELECT pg_advisory_xact_lock(hashtext('deals-report: load'))")
+        upload, answers = post_in_thread(client, NEW)
+        wait_for(lambda: advisory_waiters(observer), "the load never queued to publish")
+        analyst.cursor().execute("BEGIN; SELECT id FROM uploads WHERE status = 'running' FOR UPDATE")
+        publisher.rollback()
+        # The success update gives up after 300 ms; the failure record (autocommit, after the
+        # load) then waits for this row lock in turn: release it once that is what waits.
+        wait_for(lambda: waiting_queries(observer, "'failed'"), "the load never gave up on its success update")
+        analyst.rollback()
+    assert_refused_with_409_in_time(client, upload, answers, "the success record")
+
+
+def waiting_queries(session, fragment: str) -> list[str]:
+    rows = query(
+        session,
+        "SELECT a.query FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid "
+        "WHERE NOT l.granted AND a.datname = current_database()",
+    )
+    return [text for (text,) in rows if fragment in text]
+
+
+@pytest.mark.usefixtures("patient_publish")
+def test_the_success_record_commits_with_the_publication_and_rolls_back_with_it(client):
+    post_csv(client, OLD)
+    with psql() as holder:
+        holder.cursor().execute("BEGIN; REFRESH MATERIALIZED VIEW CONCURRENTLY top_customers")
+        upload, answers = post_in_thread(client, NEW)
+        with psql() as observer:
+            wait_for(lambda: waiting_pids(observer, "top_customers"), "the load never reached its refresh")
+            (running,) = query(observer, "SELECT id, status FROM uploads ORDER BY id DESC LIMIT 1")
+            assert running[1] == "running"  # the success update is made, but not committed...
+            with pytest.raises(Exception, match="could not obtain lock"):  # ...and it is the load's own
+                query(observer, f"SELECT 1 FROM uploads WHERE id = {running[0]} FOR UPDATE NOWAIT")
+            observer.rollback()
+            # Cancel the load in its refresh: it fails after its success update, before its commit.
+            query(
+                observer,
+                "SELECT pg_cancel_backend(pid) FROM pg_locks WHERE relation = 'top_customers'::regclass AND "
+                + THIS_DATABASE
+                + " AND NOT granted",
+            )
+        upload.join(timeout=60)
+        holder.rollback()
+    [response] = answers
+    assert response.status_code != 200
+    assert [entry["username"] for entry in report(client)] == ["old", "old2"]
+    failed = Upload.objects.get(pk=running[0])
+    assert (failed.status, failed.load_id, failed.rows_loaded) == ("failed", None, None)
+    assert failed.error == response.json()["Desc"]
 
 
 def test_a_failed_load_leaves_no_table_behind(client):

@@ -156,8 +156,7 @@ def test_a_client_that_hangs_up_mid_upload_changes_nothing(server, sample_csv):
     body, content_type = multipart(csv_of(*many_deals()))
     http_post(port, body, content_type, send=len(body) // 2)
     # The server notices the end of the body, aborts the COPY, rolls back, frees its upload slot
-    # and records the attempt; then the next upload gets a slot and the load lock at once, and the
-    # half-sent one has left no table behind.
+    # and records the attempt; the half-sent one has left no table behind.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and _load_in_progress():
         time.sleep(0.1)
@@ -170,11 +169,11 @@ def test_a_client_that_hangs_up_mid_upload_changes_nothing(server, sample_csv):
 
 
 def _load_in_progress() -> bool:
-    """The hung-up attempt (the second) is not recorded yet, or the load lock is still held."""
+    """The hung-up attempt (the second) is not recorded yet, or its COPY is still running."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'),"
+            "SELECT (SELECT count(*) FROM pg_stat_progress_copy WHERE datname = current_database()),"
             " (SELECT count(*) FROM uploads WHERE status <> 'running')"
         )
-        locks, recorded = cursor.fetchone()
-        return locks > 0 or recorded < 2
+        copies, recorded = cursor.fetchone()
+        return copies > 0 or recorded < 2

@@ -58,7 +58,13 @@ UPLOAD_RESPONSES = {
         "The client sent nothing for DEALS_UPLOAD_IDLE_SECONDS; the upload was abandoned.",
         messages.client_idle(60),
     ),
-    409: error("busy", "Another upload held the load for longer than DEALS_LOAD_WAIT_SECONDS.", messages.BUSY),
+    409: error(
+        "busy",
+        "The upload could not publish in time: another upload was publishing for longer than "
+        "DEALS_PUBLISH_WAIT_SECONDS, or a lock on the deals tables was held for longer than "
+        "DEALS_PUBLISH_LOCK_TIMEOUT_MS.",
+        messages.BUSY,
+    ),
     411: error(
         "no length",
         "A multipart form sent without a Content-Length (chunked); a raw body may come without one.",

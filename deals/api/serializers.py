@@ -20,6 +20,10 @@ class UploadOkSerializer(serializers.Serializer):
     dataset = serializers.IntegerField(
         help_text="Number of the load this upload published (dataset.live_load; the ETag starts with it)."
     )
+    live = serializers.BooleanField(
+        help_text="Whether this upload's file was still the live dataset when the answer was made: uploads "
+        "publish one at a time, and one that published after it has replaced it (false)."
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

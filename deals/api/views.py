@@ -113,7 +113,15 @@ def upload_answer(request, *, name: str) -> Response:
         outcome = receive_multipart(request=request, field="deals")
     else:
         outcome = receive_raw(request=request, name=name)
-    return Response({"Status": "OK", "rows": outcome.rows, "upload": outcome.upload_id, "dataset": outcome.load_id})
+    return Response(
+        {
+            "Status": "OK",
+            "rows": outcome.rows,
+            "upload": outcome.upload_id,
+            "dataset": outcome.load_id,
+            "live": outcome.live,
+        }
+    )
 
 
 class UploadsPagination(PageNumberPagination):

@@ -33,7 +33,7 @@ from deals.intake.failures import intake_failure
 from deals.source.csv_format import CHUNK_BYTES
 
 PIPE_CHUNKS = 8  # chunks waiting for COPY at most: the memory an upload holds on to
-ABORT_GRACE_SECONDS = 1.0  # after this, a loader still busy (waiting for the load lock) is cancelled
+ABORT_GRACE_SECONDS = 1.0  # after this, a loader still busy (waiting for a lock) is cancelled
 
 
 class ReceivedUpload(UploadedFile):
@@ -138,7 +138,7 @@ class _StreamingHandler(FileUploadHandler):
 
     A second part in that field is counted and dropped, so the view still sees two files and
     refuses the request; parts in other fields are skipped. A load that fails before COPY ends (a
-    bad header, the load lock not had in time) stops the parsing (the rest of the body is read and
+    bad header, a lock not had in time) stops the parsing (the rest of the body is read and
     discarded) and its error is raised when the parser finishes, so request.FILES raises exactly
     what the load raised. A bad row deeper in the file surfaces only when COPY ends: psycopg2's
     copy_expert reads PostgreSQL's answer at the end of the copy.

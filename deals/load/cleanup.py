@@ -140,7 +140,7 @@ def room_bound() -> int:
 
 
 def room_check(cursor) -> None:
-    """In the load's transaction, under the load lock and before it has touched deal_rows: at the
+    """In the load's transaction, before it has touched deal_rows (not under the publish lock): at the
     bound, a cleanup pass on its own connection first; refuse the load if sessions still hold the
     old loads. If nobody does (the one that did has just ended, or the loads are this very
     transaction's, as in a Django TestCase), the load goes on and the pass after it drops them."""

@@ -1,7 +1,14 @@
 """Replace the live dataset with an uploaded deals.csv, atomically: the service behind POST.
 
 `deals_load` is the algorithm; each step below runs one named statement of sql/load/, so a change
-to one step (parallel COPY, a lock held only while publishing) replaces that step alone.
+to one step (parallel COPY) replaces that step alone.
+
+Two phases in one transaction. Streaming (create, copy, analyze) takes no global lock, so uploads
+never wait for each other while their files arrive. Publishing (attach, pointer, the caller's
+success record, refresh, commit) runs under the publish lock, one upload at a time; the dataset is
+that of the upload that published last. Every lock wait is bounded: the publish lock by
+DEALS_PUBLISH_WAIT_SECONDS, every other statement by DEALS_PUBLISH_LOCK_TIMEOUT_MS (an analyst's
+LOCK on deal_rows makes the upload fail with BUSY, never hang while it holds the publish lock).
 
 Readers never wait for the load: the report is refreshed CONCURRENTLY, the attach takes a lock
 that readers do not conflict with, and `deals` switches to the new rows when the one-row pointer
@@ -9,6 +16,7 @@ commits. A failure anywhere rolls everything back, including the new table.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
@@ -34,6 +42,7 @@ logger = logging.getLogger("deals.loader")  # the name operators know; kept when
 class LoadResult:
     load_id: int
     rows: int
+    live: bool = True  # still the live dataset once committed (False: another upload published after it)
 
 
 class LoadObserver(Protocol):
@@ -58,18 +67,22 @@ def deals_load(
     charset: str | None = None,
     content_encoding: str | None = None,
     observer: LoadObserver | None = None,
+    on_publish: Callable[[LoadResult], None] | None = None,
 ) -> LoadResult:
     """Load `file` (a deals.csv, any supported dialect) as the new dataset, or raise UploadError.
 
     `charset` and `content_encoding` are what the sender declared (deals/source/stream.py);
     `observer` is told when COPY starts and ends (the upload's live progress).
+    `on_publish(result)` runs inside the publishing transaction, under the publish lock, on this
+    thread's connection: what it writes (the upload's success record) commits with the dataset or
+    not at all.
     """
     observer = observer or _Unobserved()
     source = CopySource(csv_stream(file, charset=charset, content_encoding=content_encoding))
     try:
         # durable: the load is its own transaction; inside someone else's it would not publish.
         with transaction.atomic(durable=True), connection.cursor() as cursor:
-            lock(cursor)
+            bound_lock_waits(cursor)
             room(cursor)
             utc_dates(cursor)
             load_id = number(cursor)
@@ -80,35 +93,53 @@ def deals_load(
             if rows == 0:
                 raise UploadError(messages.NO_ROWS)
             analyze(cursor, staging)
+            publish_lock(cursor)
             attach(cursor, staging, load_id)
             publish(cursor, load_id)
+            if on_publish is not None:
+                on_publish(LoadResult(load_id=load_id, rows=rows))
             refresh()
     except (PgError, DatabaseError) as error:
         if source.read_failure is not None:  # COPY only says it was canceled: the file's fault, said by the reader
             raise source.read_failure from None
+        if pgcode(error) == errorcodes.LOCK_NOT_AVAILABLE:
+            raise UploadError(messages.lock_wait(settings.DEALS_PUBLISH_LOCK_TIMEOUT_MS), Failure.BUSY) from None
         upload_error = translate_copy_error(pg_error(error), source)
         if upload_error is None:
             raise
         raise upload_error from None
     cleanup()
-    return LoadResult(load_id=load_id, rows=rows)
+    return LoadResult(load_id=load_id, rows=rows, live=is_live(load_id))
 
 
 def room(cursor) -> None:
-    """Under the lock: refuse (NO_ROOM) if stored loads are at their bound (deals/load/cleanup.py)."""
+    """Before the load touches deal_rows: refuse (NO_ROOM) if stored loads are at their bound
+    (deals/load/cleanup.py). Not under the publish lock (its cleanup pass waits for transactions that
+    use deal_rows, this one's too, once it has created its table): uploads streaming at the same time
+    each pass it, so the bound is exceeded by at most the number of uploads streaming at once."""
     room_check(cursor)
 
 
-def lock(cursor) -> None:
-    """One load at a time: wait at most DEALS_LOAD_WAIT_SECONDS for the one before (then BUSY)."""
-    cursor.execute(read_sql("load/lock_timeout"), {"timeout": f"{settings.DEALS_LOAD_WAIT_SECONDS}s"})
+def bound_lock_waits(cursor) -> None:
+    """Every statement of the load waits at most DEALS_PUBLISH_LOCK_TIMEOUT_MS for a lock (then BUSY)."""
+    cursor.execute(read_sql("load/lock_timeout"), {"timeout": f"{settings.DEALS_PUBLISH_LOCK_TIMEOUT_MS}ms"})
+
+
+def publish_lock(cursor) -> None:
+    """One upload publishes at a time: wait at most DEALS_PUBLISH_WAIT_SECONDS for the one before (then BUSY).
+
+    Taken only once the file is in its table: uploads stream side by side and queue here, for as
+    long as the one before needs to attach and refresh. Every later statement gets the shorter
+    bound back (bound_lock_waits).
+    """
+    cursor.execute(read_sql("load/lock_timeout"), {"timeout": f"{settings.DEALS_PUBLISH_WAIT_SECONDS}s"})
     try:
-        cursor.execute(read_sql("load/load_lock"))
+        cursor.execute(read_sql("load/publish_lock"))
     except DatabaseError as error:
         if pgcode(error) == errorcodes.LOCK_NOT_AVAILABLE:
             raise UploadError(messages.BUSY, Failure.BUSY) from None
         raise
-    cursor.execute(read_sql("load/lock_timeout"), {"timeout": "0"})
+    bound_lock_waits(cursor)
 
 
 def utc_dates(cursor) -> None:
@@ -152,6 +183,13 @@ def attach(cursor, staging: pgsql.Identifier, load_id: int) -> None:
 
 def publish(cursor, load_id: int) -> None:
     cursor.execute(read_sql("load/dataset_publish"), {"load_id": load_id})
+
+
+def is_live(load_id: int) -> bool:
+    """After commit: whether this load is still the live one (another may have published since)."""
+    with connection.cursor() as cursor:
+        cursor.execute(read_sql("load/live_load"))
+        return cursor.fetchone()[0] == load_id
 
 
 def refresh() -> None:

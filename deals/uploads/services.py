@@ -1,9 +1,12 @@
 """Upload history: every attempt to replace the dataset, recorded around the loader.
 
 `upload_record` is the one entry point of the API's POST and of `manage.py load_deals`. It writes
-the attempt's row *before* the load, in its own autocommitted statement, and the outcome *after*
-it, so a load that rolls back still leaves its record. The file's size and SHA-256 are computed as
-the loader streams it (each byte is read once, memory stays flat).
+the attempt's row *before* the load, in its own autocommitted statement. Success is recorded
+*inside* the load's publishing transaction (the loader's `on_publish`), so the live dataset and
+its `loaded` record commit together: a worker killed in between can no longer leave the live
+dataset with a `running` record. A failure is recorded *after* the load, autocommitted, so a
+load that rolls back still leaves its record. The file's size and SHA-256 are computed as the
+loader streams it (each byte is read once, memory stays flat).
 """
 
 import contextlib
@@ -15,12 +18,12 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models.functions import Now
+from django.db.models import DateTimeField, Func
 
 from deals import messages
 from deals.api.statuses import http_status
 from deals.errors import Failure, UploadError, as_failure, too_large_error
-from deals.load.loader import deals_load
+from deals.load.loader import LoadResult, deals_load
 from deals.models import Upload
 from deals.ops import metrics
 from deals.ops.logfmt import logfmt
@@ -37,6 +40,14 @@ class UploadOutcome:
     rows: int
     bytes_read: int
     sha256: str
+    live: bool  # still the live dataset when the load returned (another upload may have published after it)
+
+
+class ClockTimestamp(Func):
+    """clock_timestamp(): the moment of the statement, where now() would be when its transaction began."""
+
+    template = "clock_timestamp()"
+    output_field = DateTimeField()
 
 
 @dataclass(frozen=True)
@@ -81,10 +92,28 @@ def upload_record(
         raise error
     reader = DigestingReader(file)
     progress = UploadProgress(upload_id=upload.pk, listener=listener)
+
+    def record_loaded(result: LoadResult) -> None:
+        # Inside the publishing transaction: an error here fails the load, it is not swallowed.
+        Upload.objects.filter(pk=upload.pk).update(
+            finished_at=ClockTimestamp(),
+            status=Upload.Status.LOADED,
+            phase=None,
+            http_status=200,
+            size_bytes=reader.bytes_read,
+            sha256=reader.hexdigest(),
+            rows_loaded=result.rows,
+            load_id=result.load_id,
+        )
+
     try:
         with progress.recorded(connect_params=connection.get_connection_params()):
             result = deals_load(
-                file=progress.reader(reader), charset=charset, content_encoding=content_encoding, observer=progress
+                file=progress.reader(reader),
+                charset=charset,
+                content_encoding=content_encoding,
+                observer=progress,
+                on_publish=record_loaded,
             )
     except BaseException as exc:
         # psycopg2 replaces an exception raised while COPY pulls the file with its own
@@ -110,15 +139,7 @@ def upload_record(
         rows=result.rows,
         bytes_read=reader.bytes_read,
         sha256=reader.hexdigest(),
-    )
-    _record(
-        upload.pk,
-        status=Upload.Status.LOADED,
-        http_status=200,
-        size_bytes=outcome.bytes_read,
-        sha256=outcome.sha256,
-        rows_loaded=outcome.rows,
-        load_id=outcome.load_id,
+        live=result.live,
     )
     metrics.upload_finished(
         outcome="loaded",
@@ -135,6 +156,7 @@ def upload_record(
         bytes=outcome.bytes_read,
         rows=outcome.rows,
         load=outcome.load_id,
+        live=outcome.live,
         duration_ms=_ms_since(started),
         sha256=outcome.sha256,
     )
@@ -185,7 +207,9 @@ def _record_failure(
 def _record(upload_id: int, **outcome) -> None:
     """Write the outcome in its own statement; a database that has gone away only costs the record."""
     try:
-        _reconnecting(lambda: Upload.objects.filter(pk=upload_id).update(finished_at=Now(), phase=None, **outcome))
+        _reconnecting(
+            lambda: Upload.objects.filter(pk=upload_id).update(finished_at=ClockTimestamp(), phase=None, **outcome)
+        )
     except DatabaseError as exc:
         _log(logging.ERROR, upload=upload_id, outcome="unrecorded", error=str(exc).strip())
 
