@@ -6,7 +6,9 @@ while a thread streams a multi-gigabyte upload into PostgreSQL (which waits on I
 
 import ipaddress
 import os
+import shutil
 import sys
+import tempfile
 
 
 def cores() -> int:
@@ -68,6 +70,34 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no acce
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+# Metrics (deals/ops/metrics.py) in prometheus_client's multiprocess mode: each worker writes its
+# samples to files in PROMETHEUS_MULTIPROC_DIR and a scrape adds up every worker's. The master
+# empties the directory when it starts (a previous run's files would be counted again); without
+# the variable it makes a temporary one, which the workers inherit, and removes it when it exits.
+def on_starting(server):
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        path = os.environ["PROMETHEUS_MULTIPROC_DIR"] = server.deals_metrics_tmp = tempfile.mkdtemp(
+            prefix="deals-metrics-"
+        )
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):
+        if name.endswith(".db"):
+            os.remove(os.path.join(path, name))
+    server.log.info("metrics of every worker in %s (PROMETHEUS_MULTIPROC_DIR)", path)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess  # imported once the directory is set
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if getattr(server, "deals_metrics_tmp", None):
+        shutil.rmtree(server.deals_metrics_tmp, ignore_errors=True)
 
 
 def post_worker_init(worker) -> None:

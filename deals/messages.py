@@ -220,3 +220,7 @@ def too_large(limit: int) -> str:
 
 def unreadable(line: int | None, detail: str) -> str:
     return f"line {line}: {detail}" if line else f"the file could not be loaded: {detail}"
+
+
+def unknown_upload_status(value: str, known: Iterable[str]) -> str:
+    return f"?status={value} is not a status; use one of {', '.join(known)}"

@@ -42,6 +42,13 @@ class Upload(models.Model):
         FAILED = "failed"
         INTERRUPTED = "interrupted"  # its process ended first (deals/uploads/reaper.py)
 
+    class Phase(models.TextChoices):
+        """Where a running upload is (deals/uploads/progress.py); NULL once it has finished."""
+
+        RECEIVING = "receiving"  # the file is arriving (and COPY storing it as it comes)
+        COPYING = "copying"  # all of it read; COPY storing the last rows
+        PUBLISHING = "publishing"  # COPY done: analyze, publish lock, attach, refresh, commit
+
     file_name = models.TextField(blank=True, default="")
     size_bytes = models.BigIntegerField(null=True)
     sha256 = models.TextField(null=True)  # noqa: DJ001 (NULL: refused unread, no hash; never "")
@@ -52,6 +59,11 @@ class Upload(models.Model):
     http_status = models.SmallIntegerField(null=True)  # what the client was answered (API's, for load_deals)
     started_at = models.DateTimeField(db_default=Now())
     finished_at = models.DateTimeField(null=True)
+    # Live progress (migrations_sql/0009_upload_progress.sql), written at most about once a second.
+    phase = models.TextField(choices=Phase.choices, null=True)  # noqa: DJ001 (NULL: finished)
+    bytes_received = models.BigIntegerField(null=True)
+    copy_pids = ArrayField(models.IntegerField(), default=list)  # the load's COPY backends
+    rows_copied = models.BigIntegerField(null=True)  # COPY's count once it has ended
     # The backend of the connection that inserted the row (and runs the load): filled by the
     # database's defaults; the reaper marks a `running` row whose backend is gone `interrupted`.
     backend_pid = models.IntegerField(null=True, db_default=Func(function="pg_backend_pid"))

@@ -56,12 +56,28 @@ class Answer:
         return json.loads(self.body)
 
 
-def wait_until(ready, what: str, seconds: float = 30) -> None:
+def multipart(content: bytes, name: str = "deals.csv") -> tuple[bytes, str]:
+    """A multipart/form-data body with `content` as the file in field `deals`, and its Content-Type."""
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="deals"; filename="{name}"\r\n'
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def wait_until(ready, what: str, seconds: float = 30):
+    """Poll `ready()` until it gives something true, and return that (TimeoutError after `seconds`)."""
     deadline = time.monotonic() + seconds
-    while not ready():
+    while not (value := ready()):
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} not ready after {seconds}s")
         time.sleep(0.1)
+    return value
 
 
 class HttpClient:
@@ -87,16 +103,8 @@ class HttpClient:
         return self.request("GET", path, headers={"Accept": "application/json", **(headers or {})})
 
     def post_csv(self, content: bytes) -> Answer:
-        boundary = uuid.uuid4().hex
-        body = (
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="deals"; filename="deals.csv"\r\n'
-                f"Content-Type: text/csv\r\n\r\n"
-            ).encode()
-            + content
-            + f"\r\n--{boundary}--\r\n".encode()
-        )
-        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "application/json"}
+        body, content_type = multipart(content)
+        headers = {"Content-Type": content_type, "Accept": "application/json"}
         return self.request("POST", "/api/deals/", body=body, headers=headers)
 
     def report(self) -> list[dict]:
@@ -144,6 +152,7 @@ class Gunicorn(HttpClient):
             # the cap it tests; elsewhere concurrent uploads are the point, not the cap.
             "DEALS_UPLOADS_PER_WORKER": str(threads),
             "DJANGO_SETTINGS_MODULE": "core.settings",
+            "PROMETHEUS_MULTIPROC_DIR": "",  # each server its own metrics directory, unless a test gives one
             **(environment or {}),
         }
         with log_path.open("ab") as log:

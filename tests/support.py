@@ -4,6 +4,7 @@ Kept apart from conftest.py (which only holds fixtures): pytest advises against 
 """
 
 import os
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,6 +12,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from deals import driver
+from deals.sql import read_sql
 
 DATA = Path(__file__).parent / "data"
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -110,3 +112,13 @@ def redis_cache_settings(url: str, prefix: str) -> dict:
     options = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
     backend = "django.core.cache.backends.redis.RedisCache"
     return {"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix, "OPTIONS": options}}
+
+
+@contextmanager
+def publishing_blocked():
+    """A psql session holding the publish lock, so that a load whose file is stored (COPY done) waits
+    to publish until the block ends (at most DEALS_PUBLISH_WAIT_SECONDS)."""
+    with closing(psql_session()) as session, session.cursor() as cursor:
+        cursor.execute(read_sql("load/publish_lock"))
+        yield
+        session.rollback()

@@ -24,7 +24,7 @@ def test_the_schema_is_valid_openapi():
 
 def test_the_served_schema_is_valid_openapi(schema):
     validate_schema(schema)
-    assert set(schema["paths"]) == {"/api/deals/", "/api/deals/{file_name}", "/api/uploads/"}
+    assert set(schema["paths"]) == {"/api/deals/", "/api/deals/{file_name}", "/api/uploads/", "/api/uploads/{id}/"}
 
 
 def resolve(schema: dict, node: dict) -> dict:

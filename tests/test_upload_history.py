@@ -124,6 +124,10 @@ def test_each_listed_upload_has_the_documented_fields(client, sample_csv):
         "started_at",
         "finished_at",
         "duration_seconds",
+        "phase",
+        "bytes_received",
+        "rows_stored",
+        "elapsed_seconds",
     }
     assert entry["rows_loaded"] == 767
     assert 0 <= entry["duration_seconds"] < 60

@@ -8,7 +8,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 
 from deals import messages
-from deals.api.serializers import ErrorSerializer, ReportSerializer, UploadInputSerializer, UploadOkSerializer
+from deals.api.serializers import (
+    ErrorSerializer,
+    ReportSerializer,
+    UploadInputSerializer,
+    UploadOkSerializer,
+    UploadSerializer,
+)
+from deals.models import Upload
 
 
 def error(name: str, description: str, desc_example: str) -> OpenApiResponse:
@@ -126,10 +133,28 @@ not_an_endpoint = extend_schema(exclude=True)
 uploads_list = extend_schema(
     tags=["uploads"],
     summary="Upload history, newest first",
+    parameters=[
+        OpenApiParameter(
+            "status",
+            str,
+            enum=Upload.Status.values,
+            description="Only the attempts with this status (running: in progress).",
+        )
+    ],
     responses={
         401: error(
             "no token", "DEALS_UPLOAD_TOKEN is set and the request lacks its token.", messages.READ_TOKEN_REQUIRED
         )
+    },
+)
+upload_detail = extend_schema(
+    tags=["uploads"],
+    summary="One upload attempt, with its progress while it runs",
+    responses={
+        200: UploadSerializer,
+        401: error(
+            "no token", "DEALS_UPLOAD_TOKEN is set and the request lacks its token.", messages.READ_TOKEN_REQUIRED
+        ),
     },
 )
 

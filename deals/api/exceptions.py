@@ -2,6 +2,7 @@
 
 import logging
 
+from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -18,6 +19,8 @@ def error_response(desc: str, status_code: int) -> Response:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's exception hook: a failure's kind gives the status; DRF's own refusals keep theirs."""
+    if isinstance(exc, Http404):  # an unknown id (GET /api/uploads/<id>/), as DRF's own handler does
+        exc = exceptions.NotFound(str(exc))
     if isinstance(exc, exceptions.APIException) and not isinstance(exc, REQUEST_ERRORS):
         # DRF's answers about the request itself (401, 405, 406, 429, ...), before any service ran.
         response = error_response(str(exc.detail), exc.status_code)

@@ -70,6 +70,14 @@ class UploadToken(TokenRequired):
         return super().has_permission(request, view)
 
 
+def has_token(request) -> bool:
+    """Whether `request` may see what the token protects (the page's list of uploads asks)."""
+    try:
+        return TokenRequired().has_permission(request, None)
+    except exceptions.NotAuthenticated:
+        return False
+
+
 def _log_open_uploads_once() -> None:
     global _open_uploads_logged
     if not _open_uploads_logged:

@@ -50,6 +50,31 @@ class UploadSerializer(serializers.ModelSerializer):
     duration_seconds = serializers.FloatField(
         allow_null=True, read_only=True, help_text="finished_at - started_at; null while running."
     )
+    phase = serializers.CharField(
+        source="live_phase",
+        allow_null=True,
+        read_only=True,
+        help_text="While running: receiving, copying (all read, COPY storing the last rows) or publishing; "
+        "null once finished. Updated about once a second.",
+    )
+    bytes_received = serializers.IntegerField(
+        source="received_bytes",
+        allow_null=True,
+        read_only=True,
+        help_text="Bytes of the file read so far (updated about once a second); the file's size once finished.",
+    )
+    rows_stored = serializers.IntegerField(
+        allow_null=True,
+        read_only=True,
+        help_text="Rows COPY has stored so far (PostgreSQL's own count, pg_stat_progress_copy, over all its "
+        "streams); rows_loaded once loaded; null when not known (not started, or failed).",
+    )
+    elapsed_seconds = serializers.SerializerMethodField(
+        help_text="Seconds since the start; the duration once finished."
+    )
+
+    def get_elapsed_seconds(self, upload) -> float:
+        return upload.elapsed.total_seconds()
 
     class Meta:
         model = Upload
@@ -66,5 +91,9 @@ class UploadSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "duration_seconds",
+            "phase",
+            "bytes_received",
+            "rows_stored",
+            "elapsed_seconds",
         ]
         read_only_fields = fields

@@ -4,7 +4,8 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
-from rest_framework import generics
+from rest_framework import exceptions, generics
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -19,6 +20,8 @@ from deals.api.serializers import UploadInputSerializer, UploadSerializer
 from deals.api.throttles import UploadRate, retry_after
 from deals.errors import Failure, UploadError
 from deals.intake.service import receive_multipart, receive_raw, refuse_unread
+from deals.models import Upload
+from deals.ops import metrics
 from deals.report.cache import report_answer
 from deals.uploads.selectors import upload_history
 
@@ -35,6 +38,8 @@ class ApiRootView(APIView):
                 "schema": reverse("schema", request=request),
                 "docs": reverse("docs", request=request),
                 "health": reverse("healthz", request=request),
+                "metrics": reverse("metrics", request=request),
+                "page": reverse("page", request=request),
             }
         )
 
@@ -68,12 +73,15 @@ class DealsView(APIView):
     @api_docs.deals_get
     def get(self, request):
         if request.accepted_renderer.format != "json":  # a browser: the page with the upload form
-            return Response(json.loads(report_answer().body))
+            answer = report_answer()
+            metrics.report_served(cache=answer.cache, status=200)
+            return Response(json.loads(answer.body))
         answer = report_answer(if_none_match=request.headers.get("If-None-Match"))
         if answer.body is None:
             response = HttpResponseNotModified()
         else:
             response = HttpResponse(answer.body, content_type="application/json")
+        metrics.report_served(cache=answer.cache, status=response.status_code)
         response["ETag"] = answer.etag
         response["Cache-Control"] = "no-cache"  # clients may keep it, but must revalidate (cheap: 304)
         if answer.upload_id is not None:
@@ -127,7 +135,8 @@ class UploadsPagination(PageNumberPagination):
 
 @api_docs.uploads_list
 class UploadsView(generics.ListAPIView):
-    """Every upload attempt, newest first: file, size, SHA-256, rows, outcome and timing."""
+    """Every upload attempt, newest first: file, size, SHA-256, rows, outcome and timing; `?status=running`
+    lists the uploads in progress, with their phase, bytes and rows so far."""
 
     serializer_class = UploadSerializer
     pagination_class = UploadsPagination
@@ -136,4 +145,42 @@ class UploadsView(generics.ListAPIView):
     permission_classes = [TokenRequired]
 
     def get_queryset(self):
+        status = self.request.query_params.get("status")
+        if status is not None and status not in Upload.Status.values:
+            raise exceptions.ParseError(messages.unknown_upload_status(status, Upload.Status.values))
+        return upload_history(status=status)
+
+
+@api_docs.upload_detail
+class UploadDetailView(generics.RetrieveAPIView):
+    """One upload attempt; while it runs, its phase, bytes received and rows stored so far."""
+
+    serializer_class = UploadSerializer
+    # Readable by exactly the people who may read the history.
+    authentication_classes = UploadsView.authentication_classes
+    permission_classes = UploadsView.permission_classes
+
+    def get_queryset(self):
         return upload_history()
+
+
+class AnyAccept(BaseContentNegotiation):
+    """The metrics are text whatever the scraper accepts; only an error is rendered (as JSON)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+@api_docs.not_an_endpoint
+class MetricsView(APIView):
+    """Prometheus' scrape target; needs the upload token when DEALS_UPLOAD_TOKEN is set."""
+
+    authentication_classes = [TokenChallenge]
+    permission_classes = [TokenRequired]
+    content_negotiation_class = AnyAccept
+
+    def get(self, request):
+        return HttpResponse(metrics.metrics_text(), content_type=metrics.CONTENT_TYPE)

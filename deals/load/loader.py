@@ -18,14 +18,14 @@ commits. A failure anywhere rolls everything back, including the new table.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from deals import messages
 from deals.driver import Error as PgError
-from deals.driver import copy_from_file, errorcodes, pg_error, pgcode, pgsql
+from deals.driver import backend_pid, copy_from_file, errorcodes, pg_error, pgcode, pgsql
 from deals.errors import Failure, UploadError
 from deals.load.cleanup import loads_sweep, room_check
 from deals.load.copy_errors import translate_copy_error
@@ -45,20 +45,39 @@ class LoadResult:
     live: bool = True  # still the live dataset once committed (False: another upload published after it)
 
 
+class LoadObserver(Protocol):
+    """Told where the load is, so a running upload can show it (deals/uploads/progress.py)."""
+
+    def copy_started(self, pid: int) -> None:
+        """A COPY stream starts in backend `pid` (pg_stat_progress_copy counts its rows); once per stream."""
+
+    def copy_finished(self, rows: int) -> None:
+        """Every COPY stream has ended with `rows` stored in all; publishing starts."""
+
+
+class _Unobserved:
+    def copy_started(self, pid: int) -> None: ...
+
+    def copy_finished(self, rows: int) -> None: ...
+
+
 def deals_load(
     *,
     file: BinaryIO,
     charset: str | None = None,
     content_encoding: str | None = None,
+    observer: LoadObserver | None = None,
     on_publish: Callable[[LoadResult], None] | None = None,
 ) -> LoadResult:
     """Load `file` (a deals.csv, any supported dialect) as the new dataset, or raise UploadError.
 
-    `charset` and `content_encoding` are what the sender declared (deals/source/stream.py).
+    `charset` and `content_encoding` are what the sender declared (deals/source/stream.py);
+    `observer` is told when COPY starts and ends (the upload's live progress).
     `on_publish(result)` runs inside the publishing transaction, under the publish lock, on this
     thread's connection: what it writes (the upload's success record) commits with the dataset or
     not at all.
     """
+    observer = observer or _Unobserved()
     source = CopySource(csv_stream(file, charset=charset, content_encoding=content_encoding))
     try:
         # durable: the load is its own transaction; inside someone else's it would not publish.
@@ -68,7 +87,9 @@ def deals_load(
             utc_dates(cursor)
             load_id = number(cursor)
             staging = create(cursor, load_id)
+            observer.copy_started(backend_pid(cursor))
             rows = copy(cursor, source, staging)
+            observer.copy_finished(rows)
             if rows == 0:
                 raise UploadError(messages.NO_ROWS)
             analyze(cursor, staging)

@@ -1,21 +1,21 @@
 """Progress of a load for `manage.py load_deals`: a bar on a terminal, plain lines otherwise.
 
-Bytes are counted as the loader reads the file: that gives the rate and, when the size is known,
-the ETA. Rows are not guessed from bytes: COPY's own count is read from pg_stat_progress_copy by a
-side thread on a connection of its own, which also sees when COPY has ended and the load is
-publishing (attach, refresh of the report, commit).
+Drawn from the same source as the upload's live record in GET /api/uploads/ (deals/uploads/progress.py):
+the upload's snapshots give the bytes read (the rate and, when the size is known, the ETA), the
+phase and the backends running COPY; the rows are not guessed from bytes but read, as the API
+reads them, from PostgreSQL's own count (upload_copy_rows over those backends), by a side thread
+on a connection of its own.
 """
 
 import threading
 import time
-from typing import BinaryIO, TextIO
+from typing import TextIO
 
 from tqdm import tqdm
 
 from deals import driver
 from deals.sql import read_sql
-
-READING, COPYING, PUBLISHING = "reading", "copying", "publishing"
+from deals.uploads.progress import COPYING, PUBLISHING, RECEIVING, Snapshot
 
 
 class Progress:
@@ -25,26 +25,25 @@ class Progress:
         self.total = total
         self.bytes_read = 0
         self.rows = 0
-        self.phase = READING
+        self.phase = RECEIVING
+        self.copy_pids: tuple[int, ...] = ()
         self.started = time.monotonic()
         self._lock = threading.Lock()
 
-    def read(self, count: int) -> None:
+    def update(self, snapshot: Snapshot) -> None:
+        """The upload's progress changed (an UploadProgress listener)."""
         with self._lock:
-            self.bytes_read += count
-            if count == 0 and self.phase == READING:
-                self.phase = COPYING
+            self.bytes_read = snapshot.bytes_received
+            self.copy_pids = snapshot.copy_pids
+            if snapshot.phase != self.phase:
+                self.phase = snapshot.phase
                 self.phase_changed()
             self.refresh()
 
     def copy_rows(self, rows: int | None) -> None:
-        """COPY's count so far; None once COPY has ended (pg_stat_progress_copy has no row)."""
+        """COPY's count so far (None when no COPY is running)."""
         with self._lock:
-            if rows is None:
-                if self.rows and self.phase != PUBLISHING:
-                    self.phase = PUBLISHING
-                    self.phase_changed()
-            else:
+            if rows is not None:
                 self.rows = max(self.rows, rows)
             self.refresh()
 
@@ -77,7 +76,7 @@ class BarProgress(Progress):
     def refresh(self) -> None:
         self._bar.set_postfix_str(self.rows_text(), refresh=False)
         self._bar.update(self.bytes_read - self._bar.n)  # redraws at most every 0.1 s
-        if self.phase != READING:
+        if self.phase != RECEIVING:
             self._bar.refresh()
 
     def close(self) -> None:
@@ -124,25 +123,11 @@ def size(count: float) -> str:
     return tqdm.format_sizeof(count, "B", 1024).replace("kB", "KiB").replace("MB", "MiB").replace("GB", "GiB")
 
 
-class ProgressReader:
-    """Passes the file through unchanged, telling `progress` how far the loader has read."""
-
-    def __init__(self, file: BinaryIO, progress: Progress) -> None:
-        self._file = file
-        self._progress = progress
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._file.read(size)
-        self._progress.read(len(data))
-        return data
-
-
 class CopyRowCounter(threading.Thread):
-    """Polls COPY's row count in backend `pid` every `interval` seconds, on its own connection."""
+    """Polls the rows stored by the load's COPY backends every `interval` seconds, on its own connection."""
 
-    def __init__(self, *, pid: int, connect_params: dict, progress: Progress, interval: float = 0.2) -> None:
+    def __init__(self, *, connect_params: dict, progress: Progress, interval: float = 0.2) -> None:
         super().__init__(name="copy-row-counter", daemon=True)
-        self._pid = pid
         self._connect_params = connect_params
         self._progress = progress
         self._interval = interval
@@ -157,9 +142,10 @@ class CopyRowCounter(threading.Thread):
         try:
             with connection.cursor() as cursor:
                 while not self._stopped.wait(self._interval):
-                    cursor.execute(read_sql("management/copy_progress"), {"pid": self._pid})
-                    row = cursor.fetchone()
-                    self._progress.copy_rows(row[0] if row else None)
+                    pids = self._progress.copy_pids
+                    if pids and self._progress.phase != PUBLISHING:
+                        cursor.execute(read_sql("uploads/copy_rows"), {"pids": list(pids)})
+                        self._progress.copy_rows(cursor.fetchone()[0])
         except driver.Error:
             pass
         finally:

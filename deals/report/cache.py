@@ -31,11 +31,16 @@ CACHE_ERRORS = (RedisError, OSError)
 EMPTY_REPORT = RenderedReport(version=NO_DATASET, body=b'{"response":[]}')
 
 
+# Where an answer's body came from (the metrics count GETs by it).
+PROCESS_HIT, SHARED_HIT, MISS, SKIPPED = "process_hit", "shared_hit", "miss", "skipped"
+
+
 @dataclass(frozen=True)
 class ReportAnswer:
     etag: str  # strong, quoted: the dataset version
     body: bytes | None  # None when the client's copy (If-None-Match) is the current one
     upload_id: int | None = None  # the recorded upload the version came from
+    cache: str = SKIPPED  # PROCESS_HIT, SHARED_HIT, MISS (read from PostgreSQL), or SKIPPED (no body)
 
 
 class CacheBreaker:
@@ -101,16 +106,16 @@ def report_answer(*, if_none_match: str | None = None) -> ReportAnswer:
     version = current.name
     if if_none_match and _client_has(if_none_match, etag_for(version)):
         return ReportAnswer(etag=etag_for(version), body=None, upload_id=current.upload_id)
-    report = last_served
+    report, cache_result = last_served, PROCESS_HIT
     if report.version != version:
-        report = _cached(version)
+        report, cache_result = _cached(version), SHARED_HIT
         if report is None:
-            report = report_render()
+            report, cache_result = report_render(), MISS
             _store(report)
         _remember(report)
     # A load committed after the version read is served with its own ETag, but without an upload id.
     upload_id = current.upload_id if report.version == version else None
-    return ReportAnswer(etag=etag_for(report.version), body=report.body, upload_id=upload_id)
+    return ReportAnswer(etag=etag_for(report.version), body=report.body, upload_id=upload_id, cache=cache_result)
 
 
 def _remember(report: RenderedReport) -> None:

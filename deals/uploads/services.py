@@ -25,8 +25,10 @@ from deals.api.statuses import http_status
 from deals.errors import Failure, UploadError, as_failure, too_large_error
 from deals.load.loader import LoadResult, deals_load
 from deals.models import Upload
+from deals.ops import metrics
 from deals.ops.logfmt import logfmt
 from deals.uploads.digest import DigestingReader
+from deals.uploads.progress import RECEIVING, Snapshot, UploadProgress
 
 logger = logging.getLogger("deals.uploads")  # the name operators know; kept when the module moved
 
@@ -70,6 +72,7 @@ def upload_record(
     charset: str | None = None,
     content_encoding: str | None = None,
     on_failure: Callable[[FailedAttempt], None] | None = None,
+    listener: Callable[[Snapshot], None] | None = None,
 ) -> UploadOutcome:
     """Load `file` as the new dataset through deals_load, recording the attempt; raise UploadError.
 
@@ -77,21 +80,25 @@ def upload_record(
     `charset` and `content_encoding` are what the sender declared about the file, if anything.
     `on_failure`, when given, receives a failed attempt instead of it being recorded here: the
     intake records it once the request has ended, with exactly what its client is told.
+    The attempt's row shows its progress while it runs (deals/uploads/progress.py); `listener`
+    is also told of each change.
     """
     started = time.monotonic()
-    upload = Upload.objects.create(file_name=name, size_bytes=size)
+    upload = Upload.objects.create(file_name=name, size_bytes=size, phase=RECEIVING)
     limit = settings.DEALS_MAX_UPLOAD_BYTES
     if size is not None and size > limit:
         error = too_large_error(limit)
         _failed(FailedAttempt(upload.pk, name, size, None, started), error, on_failure)
         raise error
     reader = DigestingReader(file)
+    progress = UploadProgress(upload_id=upload.pk, listener=listener)
 
     def record_loaded(result: LoadResult) -> None:
         # Inside the publishing transaction: an error here fails the load, it is not swallowed.
         Upload.objects.filter(pk=upload.pk).update(
             finished_at=ClockTimestamp(),
             status=Upload.Status.LOADED,
+            phase=None,
             http_status=200,
             size_bytes=reader.bytes_read,
             sha256=reader.hexdigest(),
@@ -100,7 +107,14 @@ def upload_record(
         )
 
     try:
-        result = deals_load(file=reader, charset=charset, content_encoding=content_encoding, on_publish=record_loaded)
+        with progress.recorded(connect_params=connection.get_connection_params()):
+            result = deals_load(
+                file=progress.reader(reader),
+                charset=charset,
+                content_encoding=content_encoding,
+                observer=progress,
+                on_publish=record_loaded,
+            )
     except BaseException as exc:
         # psycopg2 replaces an exception raised while COPY pulls the file with its own
         # QueryCanceled, and a stream aborted mid-load cancels the query: the reader, or the
@@ -126,6 +140,13 @@ def upload_record(
         bytes_read=reader.bytes_read,
         sha256=reader.hexdigest(),
         live=result.live,
+    )
+    metrics.upload_finished(
+        outcome="loaded",
+        status=200,
+        seconds=time.monotonic() - started,
+        size_bytes=outcome.bytes_read,
+        rows=outcome.rows,
     )
     _log(
         logging.INFO,
@@ -164,6 +185,9 @@ def _record_failure(
     upload_id: int, error: UploadError, *, size: int | None, sha256: str | None, started: float, name: str
 ) -> None:
     status = http_status(error.kind)  # the number the client got (for load_deals, the API's)
+    metrics.upload_finished(
+        outcome="failed", status=status, seconds=time.monotonic() - started, size_bytes=size, rows=None
+    )
     _record(
         upload_id, status=Upload.Status.FAILED, error=error.desc, http_status=status, size_bytes=size, sha256=sha256
     )
@@ -183,7 +207,9 @@ def _record_failure(
 def _record(upload_id: int, **outcome) -> None:
     """Write the outcome in its own statement; a database that has gone away only costs the record."""
     try:
-        _reconnecting(lambda: Upload.objects.filter(pk=upload_id).update(finished_at=ClockTimestamp(), **outcome))
+        _reconnecting(
+            lambda: Upload.objects.filter(pk=upload_id).update(finished_at=ClockTimestamp(), phase=None, **outcome)
+        )
     except DatabaseError as exc:
         _log(logging.ERROR, upload=upload_id, outcome="unrecorded", error=str(exc).strip())
 

@@ -11,7 +11,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from deals import messages
 from deals.errors import Failure, UploadError, as_failure
 from deals.management.interruption import interruptible
-from deals.management.progress import BarProgress, CopyRowCounter, LineProgress, ProgressReader
+from deals.management.progress import BarProgress, CopyRowCounter, LineProgress
 from deals.uploads.services import upload_record
 
 # The one mapping from a kind of failure to the exit status; any other failure exits with 1.
@@ -43,11 +43,10 @@ class Command(BaseCommand):
     def handle(self, *args, path: str, no_progress: bool, verbosity: int, encoding: str | None, **options):
         with ExitStack() as stack:
             file, name, size = self._open(path, stack)
-            if verbosity >= 1 and not no_progress:
-                file = self._with_progress(file, name, size, stack)
+            listener = self._progress(name, size, stack) if verbosity >= 1 and not no_progress else None
             file = stack.enter_context(interruptible(file))
             try:
-                outcome = upload_record(file=file, name=name, size=size, charset=encoding)
+                outcome = upload_record(file=file, name=name, size=size, charset=encoding, listener=listener)
             except KeyboardInterrupt:
                 raise command_error(UploadError(messages.INTERRUPTED, Failure.STOPPED)) from None
             except Exception as exc:
@@ -71,19 +70,15 @@ class Command(BaseCommand):
         size = os.fstat(file.fileno()).st_size
         return file, os.path.basename(path), size if os.path.isfile(path) else None
 
-    def _with_progress(self, file, name: str, size: int | None, stack: ExitStack) -> ProgressReader:
+    def _progress(self, name: str, size: int | None, stack: ExitStack):
+        """The display, started; what upload_record should tell of the upload's progress."""
         if sys.stderr.isatty():
             progress = BarProgress(total=size, name=name, stream=sys.stderr)
             stack.enter_context(logging_redirect_tqdm())  # log lines print above the bar, not through it
         else:
             progress = LineProgress(total=size, write=self.stdout.write)
         stack.callback(progress.close)
-        connection.ensure_connection()
-        counter = CopyRowCounter(
-            pid=connection.connection.get_backend_pid(),
-            connect_params=connection.get_connection_params(),
-            progress=progress,
-        )
+        counter = CopyRowCounter(connect_params=connection.get_connection_params(), progress=progress)
         counter.start()
         stack.callback(counter.stop)
-        return ProgressReader(file, progress)
+        return progress.update
