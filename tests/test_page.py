@@ -27,6 +27,12 @@ def many(rows: int) -> bytes:
 
 @pytest.mark.django_db
 class TestThePage:
+    def test_an_api_client_asking_for_json_still_gets_the_api_root_there(self, client):
+        root = client.get("/", HTTP_ACCEPT="application/json")
+        assert root["Content-Type"] == "application/json"
+        assert root.json()["deals"] == "http://testserver/api/deals/"
+        assert client.get("/", HTTP_ACCEPT="text/html,application/json;q=0.9")["Content-Type"].startswith("text/html")
+
     def test_before_any_upload_it_says_so(self, client):
         html = client.get("/").content.decode()
         assert "No dataset yet" in html

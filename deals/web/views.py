@@ -12,12 +12,17 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from deals.api.permissions import has_token
+from deals.api.views import ApiRootView
 from deals.web.chart import bar_chart
 from deals.web.selectors import last_uploads, page_report
 
 
 @require_safe
 def page(request):
+    """The page; a client that asks for JSON (`Accept: application/json`) gets the API root instead,
+    which lived here before the page did, so API clients that start at `/` keep working."""
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return ApiRootView.as_view()(request)
     return render(request, "deals/page.html", _context(request))
 
 
