@@ -49,6 +49,13 @@ def report(client: APIClient) -> list[dict]:
     return response.json()["response"]
 
 
+def query(sql: str, params=()) -> list[tuple]:
+    """Run `sql` on the test's own connection (as the migrating superuser); its rows, if any."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
 def psql_session(*, autocommit: bool = False):
     """A second session on the test database, as an analyst's psql would be."""
     session = driver.connect(connection.get_connection_params())

@@ -16,7 +16,7 @@ from core import embedded_postgres
 from deals import driver
 from deals.ops.reader_role import READER_ROLE, reader_grants, reader_role_ensure
 from deals.sql import PROJECT_DIR, read_sql
-from tests.support import post_csv
+from tests.support import post_csv, query
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset")]
 
@@ -53,12 +53,6 @@ REFUSED = [
 ]
 
 
-def superuser(sql: str, params=()) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
-
-
 ROLE_PASSWORD = secrets.token_hex(16)  # the test roles' password, never the same twice
 
 
@@ -69,20 +63,20 @@ def login_role():
 
     def make(*, member_of: str | None = READER_ROLE, createrole: bool = False) -> str:
         name = f"{connection.settings_dict['NAME']}_role{len(names)}"
-        superuser(f'DROP ROLE IF EXISTS "{name}"')
-        superuser(
+        query(f'DROP ROLE IF EXISTS "{name}"')
+        query(
             f'CREATE ROLE "{name}" LOGIN PASSWORD %s {"CREATEROLE" if createrole else "NOCREATEROLE"}',
             [ROLE_PASSWORD],
         )
         if member_of:
-            superuser(f'GRANT "{member_of}" TO "{name}"')
+            query(f'GRANT "{member_of}" TO "{name}"')
         names.append(name)
         return name
 
     yield make
     for name in names:
-        superuser(f'DROP OWNED BY "{name}"')
-        superuser(f'DROP ROLE IF EXISTS "{name}"')
+        query(f'DROP OWNED BY "{name}"')
+        query(f'DROP ROLE IF EXISTS "{name}"')
 
 
 def session_as(role: str, password: str = ROLE_PASSWORD):
@@ -101,7 +95,7 @@ def run(session, sql: str) -> list[tuple]:
 
 
 def test_the_migration_created_the_group_role_without_login():
-    assert superuser("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [READER_ROLE]) == [(False,)]
+    assert query("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [READER_ROLE]) == [(False,)]
 
 
 def test_every_documented_query_works_for_a_member(client, sample_csv, settings, login_role):
@@ -124,10 +118,10 @@ def test_a_member_may_not_write_change_or_read_what_is_private(client, sample_cs
 
 def test_what_the_owner_creates_later_is_readable_by_members(client, sample_csv, login_role):
     post_csv(client, sample_csv)  # a new partition, created after the grants
-    partition = superuser("SELECT 'deal_rows_' || live_load FROM dataset")[0][0]
-    superuser("DROP MATERIALIZED VIEW top_customers")
+    partition = query("SELECT 'deal_rows_' || live_load FROM dataset")[0][0]
+    query("DROP MATERIALIZED VIEW top_customers")
     call_command("sync_pgviews", verbosity=0)  # pgviews rebuilds the report's view
-    superuser("REFRESH MATERIALIZED VIEW top_customers")
+    query("REFRESH MATERIALIZED VIEW top_customers")
     with session_as(login_role()) as analyst:
         assert run(analyst, f"SELECT count(*) FROM {partition}") == [(767,)]
         assert run(analyst, "SELECT count(*) FROM top_customers") == [(5,)]
@@ -135,32 +129,32 @@ def test_what_the_owner_creates_later_is_readable_by_members(client, sample_csv,
 
 def test_a_migrating_role_that_may_create_roles_creates_it(login_role):
     role = f"{connection.settings_dict['NAME']}_new_readers"
-    superuser(f'DROP ROLE IF EXISTS "{role}"')
+    query(f'DROP ROLE IF EXISTS "{role}"')
     try:
         with session_as(login_role(member_of=None, createrole=True)) as migrator:
             assert reader_role_ensure(migrator.cursor(), role=role) is None
-        assert superuser("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [role]) == [(False,)]
+        assert query("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [role]) == [(False,)]
     finally:
-        superuser(f'DROP ROLE IF EXISTS "{role}"')
+        query(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def test_a_migrating_role_that_may_not_create_roles_says_what_to_run(login_role):
     role = f"{connection.settings_dict['NAME']}_missing_readers"
-    superuser(f'DROP ROLE IF EXISTS "{role}"')
+    query(f'DROP ROLE IF EXISTS "{role}"')
     with session_as(login_role(member_of=None)) as migrator:
         notice = reader_role_ensure(migrator.cursor(), role=role)
     assert f"CREATE ROLE {role} NOLOGIN;" in notice
     assert "may not create roles" in notice and "manage.py migrate" in notice
-    assert superuser("SELECT count(*) FROM pg_roles WHERE rolname = %s", [role]) == [(0,)]
+    assert query("SELECT count(*) FROM pg_roles WHERE rolname = %s", [role]) == [(0,)]
     try:
-        superuser(notice.split("\n")[1].strip())  # what a superuser runs, then migrate grants it
+        query(notice.split("\n")[1].strip())  # what a superuser runs, then migrate grants it
         with connection.cursor() as cursor:
             assert reader_grants(cursor, role=role)
         with session_as(login_role(member_of=role)) as analyst:
             assert run(analyst, "SELECT count(*) FROM deals") == [(0,)]
     finally:
-        superuser(f'DROP OWNED BY "{role}"')
-        superuser(f'DROP ROLE IF EXISTS "{role}"')
+        query(f'DROP OWNED BY "{role}"')
+        query(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def psql_folder() -> str:
@@ -193,11 +187,11 @@ def db_init(**env: str) -> subprocess.CompletedProcess:
 
 def test_the_compose_init_script_creates_a_login_role_in_the_group(login_role):
     role = f"{connection.settings_dict['NAME']}_analyst"
-    superuser(f'DROP ROLE IF EXISTS "{role}"')
+    query(f'DROP ROLE IF EXISTS "{role}"')
     try:
         secret = 'it\'s a "quoted" secret'
         db_init(ANALYST_ROLE=role, ANALYST_PASSWORD=secret)
-        assert superuser(
+        assert query(
             "SELECT rolcanlogin, rolpassword IS NOT NULL, pg_has_role(oid, %s, 'USAGE')"
             " FROM pg_authid WHERE rolname = %s",
             [READER_ROLE, role],
@@ -206,11 +200,11 @@ def test_the_compose_init_script_creates_a_login_role_in_the_group(login_role):
             assert run(analyst, "SHOW idle_in_transaction_session_timeout") == [("15min",)]
             assert run(analyst, "SELECT count(*) FROM top_customers") == [(0,)]
     finally:
-        superuser(f'DROP ROLE IF EXISTS "{role}"')
+        query(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def test_the_compose_init_script_creates_no_login_without_a_password():
     role = f"{connection.settings_dict['NAME']}_analyst"
     result = db_init(ANALYST_ROLE=role, ANALYST_PASSWORD="")
     assert "ANALYST_PASSWORD is empty" in result.stderr
-    assert superuser("SELECT count(*) FROM pg_roles WHERE rolname = %s", [role]) == [(0,)]
+    assert query("SELECT count(*) FROM pg_roles WHERE rolname = %s", [role]) == [(0,)]

@@ -2,10 +2,9 @@
 live one always; analysts read every kept load and its top five, by the report's own SQL."""
 
 import pytest
-from django.db import connection
 
 from deals.sql import PROJECT_DIR, read_sql
-from tests.support import csv_of, post_csv, report, staging_tables
+from tests.support import csv_of, post_csv, query, report, staging_tables
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset")]
 
@@ -15,12 +14,6 @@ UPLOADS = [
     csv_of(("a", "Ruby", 10), ("b", "Ruby", 9), ("c", "Opal", 8), ("d", "Opal", 7), ("e", "Jade", 6)),
     csv_of(("a", "Ruby", 10), ("b", "Ruby", 9), ("c", "Opal", 8), ("g", "Jade", 30), ("h", "Jade", 1)),
 ]
-
-
-def query(sql: str) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return cursor.fetchall()
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ from datetime import datetime
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
-from tests.support import DATA, post_csv
+from tests.support import DATA, post_csv, query
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +25,6 @@ OUR_RELATIONS = [
     "kept_loads",
     "top_customers_by_load",
 ]
-
-
-def query(sql: str, params=()) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
 
 
 def sample_deals() -> list[dict]:
