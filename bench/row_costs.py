@@ -6,7 +6,9 @@ is never touched. Every variant runs in its own transaction, rolled back, as the
 the variants of a round run in a rotated order, and the medians over --rounds are printed.
 
   checks:  COPY ... FREEZE of the file into a new table with every CHECK of deal_rows (and the
-           loader's load_id_bound), with each one dropped, with none;
+           loader's load_id_bound), with each one dropped, with none: wall time, and the CPU
+           seconds of the backend (/proc/PID/stat, read by psql's \\! between statements), which
+           a busy machine disturbs far less;
   stream:  the same COPY into a table with pcopy's `stream smallint NOT NULL DEFAULT 0` appended
            (issue 12 item 1), and both tables' heap size;
   analyze: after the COPY, ANALYZE (load_id), a full ANALYZE or none; then attach, publish and
@@ -93,7 +95,15 @@ def parse(output: str) -> dict[str, float | str]:
         elif "=" in line and not line.startswith("Time"):
             name, _, value = line.partition("=")
             found[name] = value
+    if "cpu_before" in found and "cpu_after" in found:
+        found["copy_cpu"] = float(found["cpu_after"]) - float(found["cpu_before"])
     return found
+
+
+def cpu_seconds(name: str) -> str:
+    """A psql line printing `name=<CPU seconds of this session's backend>` (utime + stime, /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    return f"\\! awk '{{print \"{name}=\" ($14 + $15) / {ticks}}}' /proc/$BACKEND_PID/stat"
 
 
 def data_file(rows: int) -> Path:
@@ -161,7 +171,14 @@ class Schema:
             lines.append(f"ALTER TABLE {table} ADD COLUMN stream smallint NOT NULL DEFAULT 0;")
         columns = "customer, item, total, quantity, date"
         copy = f"\\copy {table} ({columns}) FROM '{path}' WITH (FORMAT csv, HEADER true, FREEZE true)"
-        lines += [("copy", copy), f"SELECT 'heap_bytes=' || pg_relation_size('{table}');"]
+        lines += [
+            "SELECT pg_backend_pid() AS backend_pid \\gset",
+            "\\setenv BACKEND_PID :backend_pid",
+            cpu_seconds("cpu_before"),
+            ("copy", copy),
+            cpu_seconds("cpu_after"),
+            f"SELECT 'heap_bytes=' || pg_relation_size('{table}');",
+        ]
         return lines
 
     def copy_variant(self, path: Path, variant: str) -> dict:
@@ -211,16 +228,18 @@ def per_million(ms: float, rows: int) -> str:
 
 
 def report_size(rows: int, copies: dict[str, list[dict]], analyzes: dict[str, list[dict]]) -> str:
-    base = median(copies["all checks"], "copy")
+    base = median(copies["all checks"], "copy_cpu")
     lines = [
         f"#### {rows:,} rows",
         "",
-        "| COPY ... FREEZE into a new table | median s | s per 1M rows | against all checks |",
-        "|---|---:|---:|---:|",
+        "| COPY ... FREEZE into a new table | median s | backend CPU s | CPU s per 1M rows | CPU against all checks |",
+        "|---|---:|---:|---:|---:|",
     ]
     for variant, runs in copies.items():
-        ms = median(runs, "copy")
-        lines.append(f"| {variant} | {ms / 1000:.2f} | {per_million(ms, rows)} | {ms / base - 1:+.1%} |")
+        ms, cpu = median(runs, "copy"), median(runs, "copy_cpu")
+        lines.append(
+            f"| {variant} | {ms / 1000:.2f} | {cpu:.2f} | {per_million(cpu * 1000, rows)} | {cpu / base - 1:+.1%} |"
+        )
     plain = median(copies["all checks"], "heap_bytes")
     streamed = median(copies["all checks + stream column"], "heap_bytes")
     lines += [
