@@ -278,7 +278,7 @@ def test_postgresql_restarted_mid_upload_is_a_503_recorded_as_answered(private_p
         tables = pg.query("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%' AND relkind = 'r'")
         upload = RawUpload(server.port, as_csv(random_deals(7, rows=120_000)))
         upload.send(3_500_000)
-        wait_until(lambda: pg.query("SELECT count(*) FROM pg_stat_progress_copy") == [(1,)], "the load to copy")
+        wait_until(lambda: pg.query("SELECT count(*) FROM pg_stat_progress_copy")[0][0] > 0, "the load to copy")
         pg.restart()
         upload.send()  # the load learns of the restart when it passes these bytes on
         answer = upload.answer()
