@@ -23,8 +23,8 @@ from django.test import override_settings
 
 from deals import messages
 from deals.management.progress import BarProgress
-from deals.uploads.progress import PUBLISHING, Snapshot
 from deals.models import Upload
+from deals.uploads.progress import PUBLISHING, Snapshot
 from tests.live_server import database_url
 from tests.support import DATA, SAMPLE_ANSWER, csv_of, post_csv, report
 

@@ -28,6 +28,7 @@ def streams_at_every_record(request):
     django_settings.DEALS_COPY_STREAMS = 3
     django_settings.DEALS_COPY_BATCH_BYTES = 1
 
+
 COLUMNS = ["customer", "item", "total", "quantity", "date"]
 # Letters a Russian Excel can save (cp1251), plus the characters that make CSV quoting matter.
 ALPHABET = "abcXYZ_01 Жжёлпр,;\"'"
