@@ -120,14 +120,15 @@ class CopyStream(threading.Thread):
         return self._body_starts[batch] + data_line - self._starts[batch]
 
     def close(self, *, commit: bool) -> None:
-        if self.connection is None:
+        connection, self.connection = self.connection, None
+        if connection is None:
             return
-        with closing(self.connection):
+        with closing(connection):
             if commit:
-                self.connection.commit()
+                connection.commit()
             else:
                 with suppress(PgError):
-                    self.connection.rollback()
+                    connection.rollback()
 
 
 class StreamSettings:
@@ -237,8 +238,12 @@ class CopyStreams:
             self.failed = min(failed, key=self._error_order)
             raise self.failed.error
         self.committed = True  # from the first commit on: a failure in a later one leaves the others
-        for stream in self.streams:
-            stream.close(commit=True)
+        try:
+            for stream in self.streams:
+                stream.close(commit=True)
+        finally:
+            for stream in self.streams:  # those a failed commit left open
+                stream.close(commit=False)
         return sum(stream.rows for stream in self.streams)
 
     def abort(self) -> None:
