@@ -158,6 +158,8 @@ def _ensure_running() -> None:
     import psycopg2
     from psycopg2 import sql
 
+    from deals.sql import read_sql
+
     wheel = _wheel()
     user = _system_user()
     socket = SOCKET_DIR / ".s.PGSQL.5432"
@@ -180,7 +182,7 @@ def _ensure_running() -> None:
     try:
         admin.autocommit = True
         with admin.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
+            cursor.execute(read_sql("management/database_exists"), [DATABASE])
             if not cursor.fetchone():
                 cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
     finally:
