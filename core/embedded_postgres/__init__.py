@@ -153,6 +153,16 @@ def psql_path() -> Path:
     return _bin_path() / "psql"
 
 
+def programs_user(folder: Path) -> str | None:
+    """The OS user to run the wheel's programs as on a data folder of one's own (a test's cluster):
+    as root, the user the wheel's helpers create, made the owner of `folder`; otherwise None (this
+    process's user)."""
+    user = _system_user()
+    if user:
+        _let_run_as(user, folder, _bin_path())
+    return user
+
+
 def _ensure_running() -> None:
     """Create the data folder and the service's database on first use; start the server if needed."""
     import psycopg2
