@@ -101,19 +101,23 @@ class Finished:
 
 
 def run_measured(
-    args: list[str], *, env: dict | None = None, cwd: Path | None = None, on_start: Callable[[int], None] | None = None
+    args: list[str],
+    *,
+    env: dict | None = None,
+    cwd: Path | None = None,
+    on_start: Callable[[int, list[str]], None] | None = None,
 ) -> Finished:
     """Run `args` to the end; its wall time and CPU (wait4's rusage: exact, only its own).
 
     wait4's peak RSS is not the command's: Linux keeps the larger of the forked copy of this
-    process (before exec) and the command's own, so `on_start(pid)` lets a Sampler read the
-    command's VmHWM while it runs, which is reset by exec.
+    process (before exec) and the command's own, so `on_start(pid, args)` lets a Sampler read the
+    command's VmHWM while it runs, which exec resets.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=err)
         if on_start is not None:
-            on_start(process.pid)
+            on_start(process.pid, args)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -245,12 +249,12 @@ class Sampler(threading.Thread):
         self.worker_cpu_before = {pid: cpu_seconds(pid) for pid in self.workers}
         self.backend_cpu_first: dict[int, float] = {}
         self.backend_cpu_last: dict[int, float] = {}
-        self.backend_memory: dict[str, int] = {"rss": 0, "anon": 0, "peak": 0}
+        self.backend_memory: dict[str, int] = {"rss": 0, "anon": 0}
         self.load = Load(db_bytes_before=monitor.database_bytes())
         self.load.db_bytes_peak = self.load.db_bytes_before
         self.fs_before = self.fs_peak = fs_used(monitor.data_directory)
         self.phase_s = {name: 0.0 for name in PHASES}
-        self.client: int | None = None
+        self.client: tuple[int, bytes] | None = None  # its pid and the command line it execs
         self.client_peak_kib = 0
         self._sample_backends(first=True)
         self.postgres_cpu_before = postgres_cpu(monitor.postmaster)
@@ -265,8 +269,9 @@ class Sampler(threading.Thread):
                 # A backend that appears during the load started during it: all its CPU is the load's.
                 self.backend_cpu_first[pid] = cpu if first else 0.0
             self.backend_cpu_last[pid] = max(self.backend_cpu_last.get(pid, 0.0), cpu)
-            for kind, size in memory_kib(pid).items():
-                self.backend_memory[kind] = max(self.backend_memory[kind], size)
+            memory = memory_kib(pid)
+            for kind in self.backend_memory:  # sampled VmRSS: a long-lived backend's VmHWM would be of earlier loads
+                self.backend_memory[kind] = max(self.backend_memory[kind], memory.get(kind, 0))
             if state == "active":
                 active.update(name for name, prefixes in PHASES.items() if statement.startswith(prefixes))
                 copying += statement.startswith(PHASES["copy"])
@@ -282,7 +287,7 @@ class Sampler(threading.Thread):
             for pid in self.rss_max:
                 self.rss_max[pid] = max(self.rss_max[pid], rss_kib(pid))
             if self.client is not None:
-                self.client_peak_kib = max(self.client_peak_kib, memory_kib(self.client).get("peak", 0))
+                self._sample_client(*self.client)
             if ticks % PG_EVERY == 0:
                 copy_seen = self._sample_backends()
                 now = time.perf_counter()
@@ -295,9 +300,17 @@ class Sampler(threading.Thread):
                 self.load.db_bytes_peak = max(self.load.db_bytes_peak, self.monitor.database_bytes())
                 self.fs_peak = max(self.fs_peak, fs_used(self.monitor.data_directory))
 
-    def watch(self, pid: int) -> None:
-        """The client process of the load (its peak RSS, read while it runs)."""
-        self.client = pid
+    def watch(self, pid: int, args: list[str]) -> None:
+        """The client process of the load, `args` once it has exec'd (its peak RSS, read while it runs)."""
+        self.client = (pid, b"".join(os.fsencode(arg) + b"\0" for arg in args))
+
+    def _sample_client(self, pid: int, command_line: bytes) -> None:
+        """Its VmHWM, once it runs `command_line`: before exec, the forked copy is this process."""
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes() != command_line:
+                return
+        except (FileNotFoundError, ProcessLookupError):
+            return
         self.client_peak_kib = max(self.client_peak_kib, memory_kib(pid).get("peak", 0))
 
     def finish(self) -> Load:
