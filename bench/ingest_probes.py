@@ -30,6 +30,7 @@ from pathlib import Path
 import psycopg2
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+OWN_COMMAND_LINE = Path("/proc/self/cmdline").read_bytes()  # what a child shows until it execs
 TICK_SECONDS = 0.05  # /proc samples of gunicorn's processes
 PG_EVERY = 2  # pg_stat_activity every 2 ticks (0.1 s)
 SIZE_EVERY = 10  # pg_database_size every 10 ticks (0.5 s)
@@ -105,19 +106,19 @@ def run_measured(
     *,
     env: dict | None = None,
     cwd: Path | None = None,
-    on_start: Callable[[int, list[str]], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> Finished:
     """Run `args` to the end; its wall time and CPU (wait4's rusage: exact, only its own).
 
     wait4's peak RSS is not the command's: Linux keeps the larger of the forked copy of this
-    process (before exec) and the command's own, so `on_start(pid, args)` lets a Sampler read the
+    process (before exec) and the command's own, so `on_start(pid)` lets a Sampler read the
     command's VmHWM while it runs, which exec resets.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=err)
         if on_start is not None:
-            on_start(process.pid, args)
+            on_start(process.pid)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -254,7 +255,7 @@ class Sampler(threading.Thread):
         self.load.db_bytes_peak = self.load.db_bytes_before
         self.fs_before = self.fs_peak = fs_used(monitor.data_directory)
         self.phase_s = {name: 0.0 for name in PHASES}
-        self.client: tuple[int, bytes] | None = None  # its pid and the command line it execs
+        self.client: int | None = None
         self.client_peak_kib = 0
         self._sample_backends(first=True)
         self.postgres_cpu_before = postgres_cpu(monitor.postmaster)
@@ -287,7 +288,7 @@ class Sampler(threading.Thread):
             for pid in self.rss_max:
                 self.rss_max[pid] = max(self.rss_max[pid], rss_kib(pid))
             if self.client is not None:
-                self._sample_client(*self.client)
+                self._sample_client(self.client)
             if ticks % PG_EVERY == 0:
                 copy_seen = self._sample_backends()
                 now = time.perf_counter()
@@ -300,14 +301,15 @@ class Sampler(threading.Thread):
                 self.load.db_bytes_peak = max(self.load.db_bytes_peak, self.monitor.database_bytes())
                 self.fs_peak = max(self.fs_peak, fs_used(self.monitor.data_directory))
 
-    def watch(self, pid: int, args: list[str]) -> None:
-        """The client process of the load, `args` once it has exec'd (its peak RSS, read while it runs)."""
-        self.client = (pid, b"".join(os.fsencode(arg) + b"\0" for arg in args))
+    def watch(self, pid: int) -> None:
+        """The client process of the load (its peak RSS, read while it runs)."""
+        self.client = pid
 
-    def _sample_client(self, pid: int, command_line: bytes) -> None:
-        """Its VmHWM, once it runs `command_line`: before exec, the forked copy is this process."""
+    def _sample_client(self, pid: int) -> None:
+        """Its VmHWM once it has exec'd (before, it is a forked copy of this process): the largest of
+        the programs it runs (Debian's psql is a Perl wrapper that execs the real one)."""
         try:
-            if Path(f"/proc/{pid}/cmdline").read_bytes() != command_line:
+            if Path(f"/proc/{pid}/cmdline").read_bytes() == OWN_COMMAND_LINE:
                 return
         except (FileNotFoundError, ProcessLookupError):
             return

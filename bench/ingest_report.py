@@ -116,7 +116,8 @@ included, the probe's own is not; a process that lives less than 0.1 s can be mi
 PostgreSQL CPU*: every PostgreSQL process (live children of the postmaster plus its reaped children:
 parallel workers, WAL writer, checkpointer, autovacuum), so it includes other databases' work on a
 shared server. *worker CPU*: gunicorn's workers (uploads only). *client CPU*: curl, `load_deals` or psql, from wait4's
-rusage; *client peak RSS*: its VmHWM, read every 50 ms while it runs. *worker RSS growth*: the largest growth of one
+rusage; *client peak RSS*: its VmHWM, read every 50 ms while it runs (psql: the larger of Debian's
+Perl wrapper and psql itself). *worker RSS growth*: the largest growth of one
 gunicorn process over its value before the load (VmRSS every 50 ms). *GET p99 during*: GET
 /api/deals/ in a loop (10 ms apart) on the same server for the whole load, pooled over the runs;
 the ratio is to the idle p99 above (goal: within 2x). *CPU floor*: (backend + worker + client CPU)
