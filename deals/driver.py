@@ -40,11 +40,6 @@ def connect(params: dict):
     return psycopg2.connect(**params)
 
 
-def backend_pid(cursor) -> int:
-    """The PostgreSQL backend process behind a Django cursor (its row in pg_stat_progress_copy)."""
-    return cursor.cursor.connection.get_backend_pid()
-
-
 def copy_from_file(cursor, statement: pgsql.Composable, file: BinaryIO, *, chunk_bytes: int) -> int:
     """Run `COPY ... FROM STDIN` on a Django cursor, pulling the data from `file.read()`; the row count."""
     return copy_in(cursor.cursor, statement, file, chunk_bytes=chunk_bytes)  # Django's wrapper has no copy_expert
