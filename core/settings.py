@@ -173,6 +173,12 @@ DEALS_KEEP_LOADS = max(1, env_int("DEALS_KEEP_LOADS", 1))
 DEALS_MAX_STALE_LOADS = max(1, env_int("DEALS_MAX_STALE_LOADS", 2))
 # Seconds between background cleanup passes in each gunicorn worker (0: only after loads).
 DEALS_CLEANUP_INTERVAL_SECONDS = env_int("DEALS_CLEANUP_INTERVAL_SECONDS", 30)
+# COPY streams per load, each a connection and a PostgreSQL backend of its own (deals/load/streams.py);
+# 2 measured best on 2 cores (BENCHMARKS.md, "Parallel COPY streams"). Each upload then uses up to
+# this many connections besides its own while it streams.
+DEALS_COPY_STREAMS = max(1, env_int("DEALS_COPY_STREAMS", 2))
+# Bytes of whole records handed to one stream before the next one gets a batch (tests shrink it).
+DEALS_COPY_BATCH_BYTES = max(1, env_int("DEALS_COPY_BATCH_BYTES", 1 << 20))
 
 # --- Security (README, "Security") ----------------------------------------------------------
 # One block for what protects the service; every variable is in .env.example. What needs nothing
