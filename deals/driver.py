@@ -40,14 +40,17 @@ def connect(params: dict):
     return psycopg2.connect(**params)
 
 
-def backend_pid(cursor) -> int:
-    """The PostgreSQL backend process behind a Django cursor (its row in pg_stat_progress_copy)."""
-    return cursor.cursor.connection.get_backend_pid()
-
-
 def copy_from_file(cursor, statement: pgsql.Composable, file: BinaryIO, *, chunk_bytes: int) -> int:
     """Run `COPY ... FROM STDIN` on a Django cursor, pulling the data from `file.read()`; the row count."""
-    raw_cursor = cursor.cursor  # psycopg2's own cursor: Django's wrapper has no copy_expert
+    return copy_in(cursor.cursor, statement, file, chunk_bytes=chunk_bytes)  # Django's wrapper has no copy_expert
+
+
+def copy_in(raw_cursor, statement: pgsql.Composable, file: BinaryIO, *, chunk_bytes: int) -> int:
+    """`COPY ... FROM STDIN` on a cursor of a connection of our own (connect()); the row count.
+
+    psycopg2 releases the GIL while it sends, so COPYs on several connections run side by side. If
+    `file.read()` raises, psycopg2 ends the COPY with CopyFail: the server rolls the statement back.
+    """
     raw_cursor.copy_expert(statement.as_string(raw_cursor), file, size=chunk_bytes)
     return raw_cursor.rowcount
 

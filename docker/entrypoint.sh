@@ -12,24 +12,16 @@ cd "$(dirname "$0")/.."
 # The secret key: an explicit DJANGO_SECRET_KEY wins. Otherwise, when DJANGO_SECRET_KEY_FILE names
 # a file (the image sets it; compose keeps its folder in a volume), core/settings.py reads the key
 # from it; on the first start it is generated here: random, readable by this user only, never in
-# the repository. Written beside the file, then hard-linked into place: link(2) fails if the file
-# exists, so containers starting at once keep one key, and no reader sees a half-written one.
-generate_secret_key() {
-  local file=$1 draft
-  if [ ! -e "$file" ]; then
-    draft=$(umask 077 && mktemp "$file.XXXXXX")
-    python -c 'import secrets; print(secrets.token_urlsafe(64))' >"$draft"
-    ln "$draft" "$file" 2>/dev/null || true
-    rm -f "$draft"
-  fi
-  if [ ! -s "$file" ]; then
-    echo "entrypoint: $file is empty; delete it to have a new secret key generated" >&2
-    exit 1
-  fi
+# the repository.
+# shellcheck source=docker/keep-secret.sh
+. docker/keep-secret.sh
+
+new_secret_key() {
+  python -c 'import secrets; print(secrets.token_urlsafe(64))'
 }
 
 if [ -z "${DJANGO_SECRET_KEY:-}" ] && [ -n "${DJANGO_SECRET_KEY_FILE:-}" ]; then
-  generate_secret_key "$DJANGO_SECRET_KEY_FILE"
+  keep_secret "$DJANGO_SECRET_KEY_FILE" "secret key" new_secret_key
 fi
 
 if [ "$#" -gt 0 ]; then

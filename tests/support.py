@@ -64,8 +64,14 @@ def psql_session(*, autocommit: bool = False):
 
 
 def staging_tables() -> list[str]:
+    """The loads' tables: each load's partition (its streams' tables under it are not listed), and any
+    load table outside deal_rows (a stream's table left behind would be one)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%%' AND relkind = 'r'")
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname ~ '^deal_rows_[0-9]+' AND relkind IN ('r', 'p')"
+            " AND (NOT relispartition OR EXISTS (SELECT FROM pg_inherits"
+            " WHERE inhrelid = pg_class.oid AND inhparent = 'deal_rows'::regclass))"
+        )
         return sorted(name for (name,) in cursor.fetchall())
 
 

@@ -208,3 +208,17 @@ def test_the_compose_init_script_creates_no_login_without_a_password():
     result = db_init(ANALYST_ROLE=role, ANALYST_PASSWORD="")
     assert "ANALYST_PASSWORD is empty" in result.stderr
     assert query("SELECT count(*) FROM pg_roles WHERE rolname = %s", [role]) == [(0,)]
+
+
+def test_the_compose_init_script_sourced_lets_the_sourcing_entrypoint_go_on():
+    # The postgres image sources a db-init script that is not executable: an `exit` in it would end
+    # the image's entrypoint in the middle of creating the cluster.
+    script = PROJECT_DIR / "docker/db-init/10-analyst-role.sh"
+    done = subprocess.run(
+        ["bash", "-c", f'. "{script}"; echo "the entrypoint goes on"'],
+        env={**os.environ, "ANALYST_PASSWORD": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout == "the entrypoint goes on\n", done.stderr

@@ -5,8 +5,10 @@ catch the mistakes that would only show there: a template variable nobody sets (
 the literal `${...}` text and refuse to start), a second published port, a secret default.
 """
 
+import posixpath
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -14,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 TEMPLATE = (ROOT / "docker" / "nginx" / "default.conf.template").read_text()
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 TEMPLATE_MOUNT = "./docker/nginx/default.conf.template:/etc/nginx/templates/default.conf.template:ro"
 
 
@@ -54,6 +58,59 @@ def test_no_secret_key_is_shipped_and_the_generated_one_is_kept_in_a_volume():
     assert SERVICES["web"]["environment"]["DJANGO_SECRET_KEY"] == "${DJANGO_SECRET_KEY:-}"
     assert "secrets:/var/lib/deals-report" in SERVICES["web"]["volumes"]
     assert "secrets" in COMPOSE["volumes"]
+
+
+def test_no_database_password_is_shipped_and_the_clients_carry_none_in_their_url():
+    assert SERVICES["db"]["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD:-}"
+    assert re.search(r"^POSTGRES_PASSWORD=$", ENV_EXAMPLE, re.M)
+    for name in ("web", "test"):
+        assert urlsplit(SERVICES[name]["environment"]["DATABASE_URL"]).password is None, name
+
+
+def test_no_default_anywhere_gives_a_password():
+    for name, service in SERVICES.items():
+        for variable, value in service.get("environment", {}).items():
+            if "PASSWORD" in variable and not variable.endswith(("_FILE", "_OWNER")):
+                assert value in (f"${{{variable}:-}}", f"${{{variable}-}}"), (name, variable, value)
+    assert not re.search(r"^\w*PASSWORD\w*=[ \t]*\S", ENV_EXAMPLE, re.M)
+    for path in ("docker-compose.yml", ".env.example", "Dockerfile", "docker/entrypoint-db.sh", "docker/entrypoint.sh"):
+        text = (ROOT / path).read_text()
+        assert not re.search(r"PASSWORD\w*(:-|:=|=)[ \t]*[^$\s\"'}]", text), path
+        assert not re.search(r"postgres(ql)?://[^@/\s]*:[^@/\s]*@", text), path
+
+
+def password_volume(service: str) -> tuple[str, str]:
+    """The volume (and its mode) that holds DATABASE_PASSWORD_FILE's folder in `service`."""
+    folder = posixpath.dirname(SERVICES[service]["environment"]["DATABASE_PASSWORD_FILE"])
+    mounts = [m.split(":") for m in SERVICES[service]["volumes"] if m.split(":")[1] == folder]
+    assert len(mounts) == 1, (service, folder)
+    volume, _, *mode = mounts[0]
+    return volume, "".join(mode)
+
+
+def test_db_web_and_test_use_one_password_file_in_one_volume_only_the_db_writes():
+    files = {name: SERVICES[name]["environment"]["DATABASE_PASSWORD_FILE"] for name in ("db", "web", "test")}
+    volumes = {name: password_volume(name) for name in files}
+
+    assert len(set(files.values())) == 1, files
+    assert volumes == {"db": ("db-password", ""), "web": ("db-password", "ro"), "test": ("db-password", "ro")}
+    assert "db-password" in COMPOSE["volumes"]
+
+
+def test_the_password_file_belongs_to_the_user_the_web_image_runs_as():
+    user = re.search(r"^USER (\S+)$", DOCKERFILE, re.M)[1]
+
+    assert SERVICES["db"]["environment"]["DATABASE_PASSWORD_OWNER"] == user
+
+
+def test_the_db_service_starts_through_the_script_that_keeps_the_password():
+    script = SERVICES["db"]["entrypoint"][-1]
+    mount = next(m for m in SERVICES["db"]["volumes"] if m.startswith("./docker:"))
+    _, folder, mode = mount.split(":")
+
+    assert mode == "ro"
+    assert (ROOT / "docker" / posixpath.relpath(script, folder)) == ROOT / "docker" / "entrypoint-db.sh"
+    assert SERVICES["web"]["depends_on"]["db"]["restart"] is True  # it reads the password at start
 
 
 def test_the_proxy_limits_the_body_to_the_services_upload_limit():

@@ -8,7 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from deals import driver, messages
 from deals.driver import pgsql
 from deals.load.copy_errors import translate_copy_error
-from deals.load.loader import copy_statement
+from deals.load.streams import HEADER_LINE, copy_statement
 from deals.source.csv_format import CopySource
 from deals.sql import compose_sql
 
@@ -19,14 +19,33 @@ GOOD = b"alice,Ruby,10,1,2018-12-14 08:29:52\n"
 CYRILLIC = "bob,Рубин,10,1,2018-12-14 08:29:52\n".encode()
 
 
+class StreamBody:
+    """What one COPY stream sends: its header line (skipped by COPY), then the cleaned body."""
+
+    def __init__(self, source: CopySource) -> None:
+        self._source = source
+        self._header = HEADER_LINE
+
+    def read(self, size: int) -> bytes:
+        header, self._header = self._header, b""
+        return header or self._source.read(size)
+
+
+def after_header(line: int) -> int:
+    """COPY's line in the body for the stream's line `line`: the stream's header line is its line 1."""
+    return line - 1
+
+
 def copy_error(content: bytes) -> tuple[BaseException, CopySource]:
-    """COPY `content` into a fresh staging table, as the loader does; PostgreSQL's error and the source."""
+    """COPY `content` into a fresh stream table, as a load's stream does; PostgreSQL's error and the source."""
     source = CopySource(io.BytesIO(content))
-    staging = pgsql.Identifier("copy_errors_probe")
-    statement = copy_statement(source, staging)
+    table = pgsql.Identifier("copy_errors_probe")
+    statement = copy_statement(source, table)
     with pytest.raises((DatabaseError, driver.Error)) as failed, transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(compose_sql("load/staging_create", staging=staging, load_id=pgsql.Literal(0)))
-        driver.copy_from_file(cursor, statement, source, chunk_bytes=1 << 16)
+        cursor.execute(
+            compose_sql("load/stream_create", table=table, load_id=pgsql.Literal(0), stream=pgsql.Literal(0))
+        )
+        driver.copy_from_file(cursor, statement, StreamBody(source), chunk_bytes=1 << 16)
     return driver.pg_error(failed.value), source
 
 
@@ -60,7 +79,7 @@ def copy_error(content: bytes) -> tuple[BaseException, CopySource]:
 )
 def test_a_copy_error_names_the_physical_line_the_column_and_the_value(rows, desc):
     error, source = copy_error(HEADER + rows)
-    translated = translate_copy_error(error, source)
+    translated = translate_copy_error(error, source, global_line=after_header)
     assert translated is not None and translated.desc == desc
 
 

@@ -117,7 +117,7 @@ def server(tmp_path):
 
 
 def copying_backend() -> int | None:
-    """The backend running a COPY on this database, if one is."""
+    """A backend running a COPY on this database (one of a load's streams), if one is."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_progress_copy WHERE datname = current_database() AND command = 'COPY FROM'"
@@ -132,7 +132,7 @@ def settled() -> bool:
 
 @pytest.mark.server
 def test_a_load_whose_backend_is_terminated_mid_upload_is_a_503_recorded_as_answered(server, sample_csv):
-    """pg_terminate_backend of the load's backend: what a server restart does to it (SQLSTATE 57P01)."""
+    """pg_terminate_backend of one of the load's COPY backends: what a server restart does to it (57P01)."""
     assert server.post_csv(sample_csv).status == 200
     tables = staging_tables()
     upload = RawUpload(server.port, as_csv(random_deals(5, rows=120_000)))
@@ -278,7 +278,7 @@ def test_postgresql_restarted_mid_upload_is_a_503_recorded_as_answered(private_p
         tables = pg.query("SELECT relname FROM pg_class WHERE relname LIKE 'deal_rows_%' AND relkind = 'r'")
         upload = RawUpload(server.port, as_csv(random_deals(7, rows=120_000)))
         upload.send(3_500_000)
-        wait_until(lambda: pg.query("SELECT count(*) FROM pg_stat_progress_copy") == [(1,)], "the load to copy")
+        wait_until(lambda: pg.query("SELECT count(*) FROM pg_stat_progress_copy")[0][0] > 0, "the load to copy")
         pg.restart()
         upload.send()  # the load learns of the restart when it passes these bytes on
         answer = upload.answer()

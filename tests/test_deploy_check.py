@@ -7,12 +7,16 @@ import re
 import secrets
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import yaml
 
 from tests.live_server import PROJECT
 
 COMPOSE_VARIABLE = re.compile(r"\$\{(\w+)(:?-)?([^}]*)\}")
+# Where the stack's db service would have written the database password (a volume in the stack).
+VOLUME = tempfile.TemporaryDirectory(prefix="deals-deploy-check-")
 
 
 def compose_web_environment() -> dict[str, str]:
@@ -26,6 +30,10 @@ def compose_web_environment() -> dict[str, str]:
     env = {name: COMPOSE_VARIABLE.sub(default, str(value)) for name, value in environment.items()}
     if not env.get("DJANGO_SECRET_KEY"):
         env["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(64)  # as the stack generates on its first start
+    if env.get("DATABASE_PASSWORD_FILE"):  # written by the db service on its first start
+        password_file = Path(VOLUME.name) / "password"
+        password_file.write_text(secrets.token_urlsafe(30) + "\n")
+        env["DATABASE_PASSWORD_FILE"] = str(password_file)
     return env
 
 

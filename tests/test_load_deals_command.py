@@ -22,7 +22,9 @@ from django.db import connection
 from django.test import override_settings
 
 from deals import messages
+from deals.management.progress import BarProgress
 from deals.models import Upload
+from deals.uploads.progress import PUBLISHING, Snapshot
 from tests.live_server import database_url
 from tests.support import DATA, SAMPLE_ANSWER, csv_of, post_csv, report
 
@@ -214,10 +216,18 @@ def test_on_a_terminal_progress_is_a_bar_with_bytes_rate_and_rows(client, empty_
     assert re.search(r"many\.csv: +\d+%\|", text)  # the bar, named after the file
     assert re.search(r"\d+(\.\d+)?M/\d+(\.\d+)?M \[", text)  # bytes read of the file's size
     assert re.search(r"[\d.]+[kM]?B/s", text)
-    assert re.search(r"[\d,]+ rows, [\d.]+k? rows/s", text)
+    assert re.search(rf"{MANY:,} rows, [\d.]+[kM]? rows/s", text)  # COPY's final count, whenever it was polled
     assert re.search(r"(copying|publishing): 100%\|", text)  # the phases after the last byte is read
     assert f"loaded {MANY:,} deals" in text
     assert report(client)[0]["spent_money"] == sum(range(999, MANY, 1000))
+
+
+def test_when_copy_ends_the_bar_shows_its_final_row_count():
+    screen = StringIO()
+    bar = BarProgress(total=1000, name="deals.csv", stream=screen)
+    bar.update(Snapshot(phase=PUBLISHING, bytes_received=1000, copy_pids=(1, 2), rows_copied=1234))
+    bar.close()
+    assert re.search(r"publishing: 100%.*1,234 rows, [\d.]+[kM]? rows/s", screen.getvalue())
 
 
 def test_top_customers_prints_a_table(client, sample_csv):

@@ -146,7 +146,8 @@ def test_a_load_partitioned_itself_is_dropped_with_every_table_under_it(client):
     post_csv(client, OLD)
     with connection.cursor() as cursor:  # as a load with one table per COPY stream would be
         cursor.execute(
-            "CREATE TABLE deal_rows_9003 (LIKE deal_rows INCLUDING CONSTRAINTS) PARTITION BY RANGE (total);"
+            "CREATE TABLE deal_rows_9003 (LIKE deal_rows INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+            " PARTITION BY RANGE (total);"
             "CREATE TABLE deal_rows_9003_1 PARTITION OF deal_rows_9003 FOR VALUES FROM (0) TO (100);"
             "CREATE TABLE deal_rows_9003_2 PARTITION OF deal_rows_9003 DEFAULT;"
             "INSERT INTO deal_rows_9003 VALUES (9003, 'tree', 'Opal', 5, 1, now()),"

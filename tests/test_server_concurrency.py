@@ -111,12 +111,16 @@ def test_a_server_killed_mid_upload_keeps_the_previous_report_and_recovers(log_p
             upload.join(timeout=10)
         finally:
             blocker.close()
-    with Gunicorn(database_url=database_url(), log_path=log_path, workers=1, threads=2) as restarted:
+    sweeping = {"DEALS_CLEANUP_INTERVAL_SECONDS": "1"}
+    with Gunicorn(
+        database_url=database_url(), log_path=log_path, workers=1, threads=2, environment=sweeping
+    ) as restarted:
         # The killed upload's record was left running; the new worker's first sweep marks it.
         wait_until(lambda: Upload.objects.order_by("id").last().status == "interrupted", "the sweep of the record")
         assert Upload.objects.order_by("id").last().error == messages.PROCESS_GONE
         assert restarted.report() == before
-        assert staging_tables() == tables
+        # Its COPY streams had committed their tables: the background cleanup sweep drops them.
+        wait_until(lambda: staging_tables() == tables, "the sweep of the killed load's tables")
         deals = random_deals(3, rows=500)
         assert restarted.post_csv(as_csv(deals)).status == 200
         assert restarted.report() == reference_report(deals)

@@ -20,6 +20,15 @@ from tests.support import post_csv, report
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset")]
 
+
+@pytest.fixture(autouse=True)
+def streams_at_every_record(request):
+    """Three COPY streams taking a batch per record, so every file generated crosses stream boundaries."""
+    django_settings = request.getfixturevalue("settings")  # `settings` here is Hypothesis's
+    django_settings.DEALS_COPY_STREAMS = 3
+    django_settings.DEALS_COPY_BATCH_BYTES = 1
+
+
 COLUMNS = ["customer", "item", "total", "quantity", "date"]
 # Letters a Russian Excel can save (cp1251), plus the characters that make CSV quoting matter.
 ALPHABET = "abcXYZ_01 Жжёлпр,;\"'"

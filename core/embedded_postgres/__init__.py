@@ -153,10 +153,22 @@ def psql_path() -> Path:
     return _bin_path() / "psql"
 
 
+def programs_user(folder: Path) -> str | None:
+    """The OS user to run the wheel's programs as on a data folder of one's own (a test's cluster):
+    as root, the user the wheel's helpers create, made the owner of `folder`; otherwise None (this
+    process's user)."""
+    user = _system_user()
+    if user:
+        _let_run_as(user, folder, _bin_path())
+    return user
+
+
 def _ensure_running() -> None:
     """Create the data folder and the service's database on first use; start the server if needed."""
     import psycopg2
     from psycopg2 import sql
+
+    from deals.sql import read_sql
 
     wheel = _wheel()
     user = _system_user()
@@ -180,7 +192,7 @@ def _ensure_running() -> None:
     try:
         admin.autocommit = True
         with admin.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
+            cursor.execute(read_sql("management/database_exists"), [DATABASE])
             if not cursor.fetchone():
                 cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
     finally:

@@ -6,6 +6,7 @@ only what COPY saw, so CopySource maps it back to the file's physical line.
 
 import csv
 import re
+from collections.abc import Callable
 
 from deals import messages
 from deals.driver import Error as PgError
@@ -34,14 +35,31 @@ LINE_PROBLEMS = {
 }
 
 
-def translate_copy_error(error: BaseException, source: CopySource) -> UploadError | None:
-    """An UploadError for a fault in the file, or None when the fault is not the file's."""
-    if not isinstance(error, PgError) or not error.pgcode or error.pgcode[:2] not in ("22", "23"):
+def is_files_fault(error: BaseException) -> bool:
+    """Data exceptions and integrity violations (SQLSTATE classes 22, 23): the file's fault, not the database's."""
+    return isinstance(error, PgError) and bool(error.pgcode) and error.pgcode[:2] in ("22", "23")
+
+
+def copy_line(error: BaseException) -> int | None:
+    """The line COPY names in its error's context, counted as COPY counts (its first line being 1)."""
+    match = CONTEXT.search(error.diag.context or "") if isinstance(error, PgError) else None
+    return int(match["line"]) if match else None
+
+
+def translate_copy_error(
+    error: BaseException, source: CopySource, *, global_line: Callable[[int], int] = int
+) -> UploadError | None:
+    """An UploadError for a fault in the file, or None when the fault is not the file's.
+
+    `global_line` turns the line a COPY stream names into the line of the whole body COPY would
+    have named (deals/load/streams.py), which CopySource maps to the file's physical line.
+    """
+    if not is_files_fault(error):
         return None
     diag = error.diag
     primary = diag.message_primary or str(error)
     match = CONTEXT.search(diag.context or "")
-    line = source.physical_line(int(match["line"])) if match else None
+    line = source.physical_line(global_line(int(match["line"]))) if match else None
     if line is None:
         return UploadError(messages.unreadable(None, primary))
     column, value = match["column"], match["value"]

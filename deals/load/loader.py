@@ -1,18 +1,23 @@
 """Replace the live dataset with an uploaded deals.csv, atomically: the service behind POST.
 
 `deals_load` is the algorithm; each step below runs one named statement of sql/load/, so a change
-to one step (parallel COPY) replaces that step alone.
+to one step replaces that step alone.
 
-Two phases in one transaction. Streaming (create, copy, analyze) takes no global lock, so uploads
-never wait for each other while their files arrive. Publishing (attach, pointer, the caller's
-success record, refresh, commit) runs under the publish lock, one upload at a time; the dataset is
-that of the upload that published last. Every lock wait is bounded: the publish lock by
+The load's transaction (Django's connection) takes the load's number and its owner lock first and
+stays open to the end, so cleanup never drops a table of a running load. Streaming takes no global
+lock, so uploads never wait for each other while their files arrive: the file is COPYed over
+DEALS_COPY_STREAMS connections of the loader's own (deals/load/streams.py), each into a table of its
+own, committed (with its statistics) once every stream has stored its share. Publishing (create
+the load's partition, attach the streams' tables under it and it under deal_rows, pointer, the
+caller's success record, refresh, commit) runs under the publish lock, one upload at a time; the
+dataset is that of the upload that published last. Every lock wait is bounded: the publish lock by
 DEALS_PUBLISH_WAIT_SECONDS, every other statement by DEALS_PUBLISH_LOCK_TIMEOUT_MS (an analyst's
 LOCK on deal_rows makes the upload fail with BUSY, never hang while it holds the publish lock).
 
 Readers never wait for the load: the report is refreshed CONCURRENTLY, the attach takes a lock
 that readers do not conflict with, and `deals` switches to the new rows when the one-row pointer
-commits. A failure anywhere rolls everything back, including the new table.
+commits. A failure anywhere rolls the load's transaction back and drops the streams' tables (a
+crash leaves them to the cleanup sweep).
 """
 
 import logging
@@ -25,11 +30,12 @@ from django.db import DatabaseError, connection, transaction
 
 from deals import messages
 from deals.driver import Error as PgError
-from deals.driver import backend_pid, copy_from_file, errorcodes, pg_error, pgcode, pgsql
+from deals.driver import errorcodes, pg_error, pgcode, pgsql
 from deals.errors import Failure, UploadError
 from deals.load.cleanup import loads_sweep, room_check
 from deals.load.copy_errors import translate_copy_error
 from deals.load.partitions import staging_table_name
+from deals.load.streams import CopyStreams, StreamSettings
 from deals.models import TopCustomer
 from deals.source.csv_format import CHUNK_BYTES, CopySource
 from deals.source.stream import csv_stream
@@ -72,13 +78,14 @@ def deals_load(
     """Load `file` (a deals.csv, any supported dialect) as the new dataset, or raise UploadError.
 
     `charset` and `content_encoding` are what the sender declared (deals/source/stream.py);
-    `observer` is told when COPY starts and ends (the upload's live progress).
+    `observer` is told when each COPY stream starts and when they have all ended (live progress).
     `on_publish(result)` runs inside the publishing transaction, under the publish lock, on this
     thread's connection: what it writes (the upload's success record) commits with the dataset or
     not at all.
     """
     observer = observer or _Unobserved()
     source = CopySource(csv_stream(file, charset=charset, content_encoding=content_encoding))
+    streams: CopyStreams | None = None
     try:
         # durable: the load is its own transaction; inside someone else's it would not publish.
         with transaction.atomic(durable=True), connection.cursor() as cursor:
@@ -86,30 +93,36 @@ def deals_load(
             room(cursor)
             utc_dates(cursor)
             load_id = number(cursor)
-            staging = create(cursor, load_id)
-            observer.copy_started(backend_pid(cursor))
-            rows = copy(cursor, source, staging)
+            streams = start(load_id, source, observer)
+            rows = copy(streams, source)
             observer.copy_finished(rows)
             if rows == 0:
                 raise UploadError(messages.NO_ROWS)
-            analyze(cursor, staging)
             publish_lock(cursor)
-            attach(cursor, staging, load_id)
+            attach(cursor, load_id, streams)
             publish(cursor, load_id)
             if on_publish is not None:
                 on_publish(LoadResult(load_id=load_id, rows=rows))
             refresh()
-    except (PgError, DatabaseError) as error:
-        if source.read_failure is not None:  # COPY only says it was canceled: the file's fault, said by the reader
-            raise source.read_failure from None
-        if pgcode(error) == errorcodes.LOCK_NOT_AVAILABLE:
-            raise UploadError(messages.lock_wait(settings.DEALS_PUBLISH_LOCK_TIMEOUT_MS), Failure.BUSY) from None
-        upload_error = translate_copy_error(pg_error(error), source)
+    except BaseException as error:
+        tables_drop(streams)
+        if not isinstance(error, (PgError, DatabaseError)):
+            raise
+        upload_error = failure(error, source, streams)
         if upload_error is None:
             raise
         raise upload_error from None
     cleanup()
     return LoadResult(load_id=load_id, rows=rows, live=is_live(load_id))
+
+
+def failure(error: BaseException, source: CopySource, streams: CopyStreams | None) -> UploadError | None:
+    """The UploadError a database error means for this upload; None when it is not the file's nor a lock wait's."""
+    if source.read_failure is not None:  # COPY only says it was canceled: the file's fault, said by the reader
+        return source.read_failure
+    if pgcode(error) == errorcodes.LOCK_NOT_AVAILABLE:
+        return UploadError(messages.lock_wait(settings.DEALS_PUBLISH_LOCK_TIMEOUT_MS), Failure.BUSY)
+    return translate_copy_error(pg_error(error), source, global_line=streams.body_line if streams else int)
 
 
 def room(cursor) -> None:
@@ -151,34 +164,58 @@ def number(cursor) -> int:
     return cursor.fetchone()[0]
 
 
-def create(cursor, load_id: int) -> pgsql.Identifier:
-    staging = pgsql.Identifier(staging_table_name(load_id))
-    cursor.execute(compose_sql("load/staging_create", staging=staging, load_id=pgsql.Literal(load_id)))
-    return staging
-
-
-def copy(cursor, source: CopySource, staging: pgsql.Identifier) -> int:
-    """COPY the file's rows into the staging table; how many it stored."""
-    return copy_from_file(cursor, copy_statement(source, staging), source, chunk_bytes=CHUNK_BYTES)
-
-
-def copy_statement(source: CopySource, staging: pgsql.Identifier) -> pgsql.Composed:
-    """The COPY for this file's dialect: its column order, encoding and delimiter."""
-    return compose_sql(
-        "load/staging_copy",
-        staging=staging,
-        columns=pgsql.SQL(", ").join(pgsql.Identifier(name) for name in source.format.columns),
-        encoding=pgsql.Literal(source.format.encoding),
-        delimiter=pgsql.Literal(source.format.delimiter),
+def start(load_id: int, source: CopySource, observer: LoadObserver) -> CopyStreams:
+    """The load's COPY streams (deals/load/streams.py), on connections of the loader's own."""
+    return CopyStreams(
+        count=settings.DEALS_COPY_STREAMS,
+        batch_bytes=settings.DEALS_COPY_BATCH_BYTES,
+        load_id=load_id,
+        source=source,
+        settings=StreamSettings(
+            connect_params=connection.get_connection_params(),
+            lock_timeout_ms=settings.DEALS_PUBLISH_LOCK_TIMEOUT_MS,
+        ),
+        observer=observer,
     )
 
 
-def analyze(cursor, staging: pgsql.Identifier) -> None:
-    cursor.execute(compose_sql("load/staging_analyze", staging=staging))
+def copy(streams: CopyStreams, source: CopySource) -> int:
+    """Hand the file's chunks to the COPY streams until its end (or a stream's failure); the rows
+    they stored, each stream's table committed and analyzed. A failed read cancels every stream."""
+    try:
+        while chunk := source.read(CHUNK_BYTES):
+            if not streams.feed(chunk):
+                break
+    except BaseException:
+        streams.abort()
+        raise
+    return streams.finish()
 
 
-def attach(cursor, staging: pgsql.Identifier, load_id: int) -> None:
-    cursor.execute(compose_sql("load/staging_attach", staging=staging, load_id=pgsql.Literal(load_id)))
+def attach(cursor, load_id: int, streams: CopyStreams) -> None:
+    """The load's partition, partitioned by stream, with every stream's table under it, joins deal_rows.
+
+    The CHECKs on load_id and stream prove every bound: no ATTACH scans a row.
+    """
+    partition = pgsql.Identifier(staging_table_name(load_id))
+    cursor.execute(compose_sql("load/load_partition_create", partition=partition, load_id=pgsql.Literal(load_id)))
+    for stream, table in streams.tables:
+        cursor.execute(
+            compose_sql(
+                "load/stream_attach", partition=partition, table=pgsql.Identifier(table), stream=pgsql.Literal(stream)
+            )
+        )
+    cursor.execute(compose_sql("load/staging_attach", staging=partition, load_id=pgsql.Literal(load_id)))
+
+
+def tables_drop(streams: CopyStreams | None) -> None:
+    """After a failure: drop the tables the streams committed, best effort (the sweep gets the rest)."""
+    if streams is None or not streams.committed:
+        return
+    try:
+        streams.drop()
+    except PgError as error:
+        logger.warning("could not drop the tables of a failed load (cleanup will): %s", str(error).strip())
 
 
 def publish(cursor, load_id: int) -> None:

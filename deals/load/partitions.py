@@ -85,3 +85,8 @@ def load_owned(cursor, load_id: int) -> bool:
 def stored_loads(cursor) -> int:
     cursor.execute(read_sql("load/stored_loads"))
     return cursor.fetchone()[0]
+
+
+def stream_table_name(load_id: int, stream: int) -> str:
+    """The table COPY stream `stream` of load `load_id` fills; a sub-partition of the load's once published."""
+    return f"{staging_table_name(load_id)}_s{stream}"

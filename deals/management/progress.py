@@ -28,6 +28,7 @@ class Progress:
         self.phase = RECEIVING
         self.copy_pids: tuple[int, ...] = ()
         self.started = time.monotonic()
+        self.copy_seconds: float | None = None  # from the start to the end of COPY, once it has ended
         self._lock = threading.Lock()
 
     def update(self, snapshot: Snapshot) -> None:
@@ -35,6 +36,10 @@ class Progress:
         with self._lock:
             self.bytes_read = snapshot.bytes_received
             self.copy_pids = snapshot.copy_pids
+            if snapshot.rows_copied is not None and self.copy_seconds is None:
+                # COPY's final count, shown whether or not a poll caught COPY running; the rate stops here.
+                self.rows = snapshot.rows_copied
+                self.copy_seconds = time.monotonic() - self.started
             if snapshot.phase != self.phase:
                 self.phase = snapshot.phase
                 self.phase_changed()
@@ -48,11 +53,9 @@ class Progress:
             self.refresh()
 
     def rows_text(self) -> str:
-        if self.phase == PUBLISHING:
-            return "COPY done"  # its final count arrives with the load's result
         if not self.rows:
             return ""  # COPY has not reported yet (it is polled twice a second)
-        seconds = time.monotonic() - self.started
+        seconds = self.copy_seconds if self.copy_seconds is not None else time.monotonic() - self.started
         rate = f", {tqdm.format_sizeof(self.rows / seconds)} rows/s" if seconds > 0 else ""
         return f"{self.rows:,} rows{rate}"
 

@@ -8,11 +8,13 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import JsonResponse
 
+from deals.sql import read_sql
+
 
 def database_answers(alias: str = DEFAULT_DB_ALIAS) -> bool:
     try:
         with connections[alias].cursor() as cursor:
-            cursor.execute("SELECT 1")
+            cursor.execute(read_sql("ops/database_answers"))
             return cursor.fetchone() == (1,)
     except DatabaseError:
         return False

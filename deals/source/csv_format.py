@@ -98,8 +98,9 @@ def _without_trailing_empty(names: tuple[str, ...]) -> tuple[str, ...]:
 class CopySource:
     """A file-like `read()` for psycopg2's copy_expert over the body after the header.
 
-    COPY counts the LFs it is sent (inside quoted values too, except in the first record, where
-    it counts CRs) and names the line where the bad record ends. This keeps the physical line
+    COPY counts the LFs it is sent, inside quoted values too (each COPY stream first sends a line
+    COPY skips as a header, so it knows the line end before the first record: deals/load/streams.py),
+    and names the line where the bad record ends. This keeps the physical line
     numbers COPY does not count (dropped blank lines, lines after an uncounted break inside a
     quoted value) and those that begin inside a quoted value, so an
     error is reported at the line where its record starts in the user's editor. Chunks with no
@@ -114,8 +115,6 @@ class CopySource:
         self._dropped = array("q")  # physical numbers (1-based) of lines COPY does not count, ascending
         self._continued = array("q")  # physical numbers of lines that begin inside a quoted value, ascending
         self._inside = False  # the bytes handed on so far end inside a quoted value
-        # COPY learns the line end from the first record's; until then it counts CRs in quoted values.
-        self._copy_counts = b"\r"
         self._open_quote_at = 0  # line of the quote that opened the quoted value still open
         self.read_failure: UploadError | None = None  # what stopped a read (COPY only says "canceled")
         self.declared = getattr(upload, "declared", None)  # the charset the upload declared, if any
@@ -219,8 +218,6 @@ class CopySource:
             self._lines_passed += text.count(b"\n")
         if self.format.padding:
             text = self._padding.sub(b"", text)
-        if b"\n" in text:
-            self._copy_counts = b"\n"
         return text
 
     def _clean_quoted(self, chunk: bytes, inside: bool) -> bytes:
@@ -228,7 +225,6 @@ class CopySource:
         parts = chunk.split(b'"')
         if (
             b"\r" not in chunk
-            and self._copy_counts == b"\n"
             and not self.format.padding
             and not BLANK_LINE.search(chunk)
             and (inside or not BLANK_FIRST_LINE.match(chunk))
@@ -242,9 +238,9 @@ class CopySource:
                 breaks = line_breaks(part)
                 first = self._lines_passed + 2  # the line after the first break
                 self._continued.extend(range(first, first + breaks))
-                if part.count(self._copy_counts) != breaks:  # kept as they are, so COPY misses some
+                if part.count(b"\n") != breaks:  # CRs kept as they are: COPY counts only the LFs
                     for number, found in enumerate(LINE_BREAK.finditer(part), start=first):
-                        if self._copy_counts not in found.group():
+                        if b"\n" not in found.group():
                             self._dropped.append(number)
                 self._lines_passed += breaks
             else:

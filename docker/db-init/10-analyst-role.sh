@@ -7,14 +7,14 @@
 set -euo pipefail
 
 role="${ANALYST_ROLE:-analyst}"
+# No `exit`: an image that sources this file (one that is not executable) would end its own
+# entrypoint there, in the middle of creating the cluster.
 if [ -z "${ANALYST_PASSWORD:-}" ]; then
   echo "db-init: ANALYST_PASSWORD is empty: no login role \"$role\" for analysts (see README)" >&2
-  exit 0
-fi
-
-# psql's :'var' and :"var" quote the values, so no password or name is ever spliced into SQL.
-psql -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" --dbname "${POSTGRES_DB:-postgres}" \
-  -v role="$role" -v password="$ANALYST_PASSWORD" <<'SQL'
+else
+  # psql's :'var' and :"var" quote the values, so no password or name is ever spliced into SQL.
+  psql -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" --dbname "${POSTGRES_DB:-postgres}" \
+    -v role="$role" -v password="$ANALYST_PASSWORD" <<'SQL'
 SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'deals_reader') AS reader_missing \gset
 \if :reader_missing
 CREATE ROLE deals_reader NOLOGIN;
@@ -29,4 +29,5 @@ ALTER ROLE :"role" PASSWORD :'password';
 -- an analyst's transaction left idle for 15 minutes.
 ALTER ROLE :"role" SET idle_in_transaction_session_timeout = '15min';
 SQL
-echo "db-init: login role \"$role\" for analysts created (member of deals_reader)"
+  echo "db-init: login role \"$role\" for analysts created (member of deals_reader)"
+fi

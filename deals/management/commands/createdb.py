@@ -5,6 +5,7 @@ from django.db import connections
 
 from deals import driver
 from deals.driver import pgsql
+from deals.sql import read_sql
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         admin.autocommit = True
         try:
             with admin.cursor() as cursor:
-                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+                cursor.execute(read_sql("management/database_exists"), [name])
                 if cursor.fetchone():
                     if options["verbosity"] >= 2:
                         self.stdout.write(f"database {name} exists")
