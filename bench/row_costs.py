@@ -5,12 +5,14 @@ the end) whose deal_rows, dataset, deals and report views mirror the real ones, 
 is never touched. Every variant runs in its own transaction, rolled back, as the loader's would;
 the variants of a round run in a rotated order, and the medians over --rounds are printed.
 
-  checks:  COPY ... FREEZE of the file into a new table with every CHECK of deal_rows (and the
-           loader's load_id_bound), with each one dropped, with none: wall time, and the CPU
+  checks:  COPY ... FREEZE of the file into a table made as a COPY stream's (sql/load/stream_create.sql:
+           deal_rows' columns and CHECKs, load_id_bound, and stream_bound once deal_rows has the
+           stream column), with each CHECK dropped, with none: wall time, and the CPU
            seconds of the backend (/proc/PID/stat, read by psql's \\! between statements), which
            a busy machine disturbs far less;
-  stream:  the same COPY into a table with pcopy's `stream smallint NOT NULL DEFAULT 0` appended
-           (issue 12 item 1), and both tables' heap size;
+  stream:  the same COPY into a table without the `stream smallint` column, with it appended (as
+           migration 0010 adds it, and LIKE deal_rows copies it), and with it right after quantity,
+           where the alignment padding before date has room for it; the heap size of each;
   analyze: after the COPY, ANALYZE (load_id), a full ANALYZE or none; then attach, publish and
            REFRESH MATERIALIZED VIEW CONCURRENTLY of the report, by this tree's SQL ("new") and by
            the baseline commit's ("old": per-row btrim through the view deals, serial second pass);
@@ -39,17 +41,7 @@ django.setup()
 
 from deals.report.by_load import live_report_sql  # noqa: E402
 
-CHECKS = [
-    "customer_not_blank",
-    "customer_max_length",
-    "item_not_blank",
-    "item_max_length",
-    "total_not_negative",
-    "quantity_positive",
-    "date_finite",
-    "load_id_bound",
-]
-COPY_VARIANTS = ["all checks", *(f"without {name}" for name in CHECKS), "no checks", "all checks + stream column"]
+LAYOUTS = ["no stream column", "stream appended (migration 0010)", "stream after quantity (in padding)"]
 ANALYZE_VARIANTS = {
     "ANALYZE (load_id)": "ANALYZE {table} (load_id);",
     "full ANALYZE": "ANALYZE {table};",
@@ -133,6 +125,20 @@ class Schema:
         self.url = url
         self.name = f"rc_{os.getpid()}"
         self.baseline = baseline
+        columns = "SELECT attname FROM pg_attribute WHERE attrelid = 'public.deal_rows'::regclass AND attnum > 0"
+        self.has_stream = "stream" in psql(url, columns + " AND NOT attisdropped;").split()
+        found = psql(
+            url,
+            "SELECT conname || '|' || pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'public.deal_rows'::regclass AND contype = 'c' ORDER BY conname;",
+        )
+        self.checks = dict(line.split("|", 1) for line in found.splitlines())
+        self.checks["load_id_bound"] = f"CHECK (load_id = {LOAD_ID})"  # sql/load/stream_create.sql's
+        self.own_layout = LAYOUTS[1] if self.has_stream else LAYOUTS[0]
+
+    def check_names(self) -> list[str]:
+        """Every CHECK a stream's table has (stream_bound only where the table has the column)."""
+        return [*self.checks, *(["stream_bound"] if self.has_stream else [])]
 
     def create(self) -> None:
         deals_view = psql(self.url, "SELECT pg_get_viewdef('public.deals'::regclass);").strip().rstrip(";")
@@ -156,19 +162,31 @@ class Schema:
     def drop(self) -> None:
         psql(self.url, f"DROP SCHEMA IF EXISTS {self.name} CASCADE;")
 
-    def staging(self, path: Path, drop: list[str], stream: bool) -> list:
+    def table_ddl(self, table: str, layout: str, drop: list[str]) -> str:
+        """CREATE TABLE as a stream's table, its columns in the layout's order, minus the checks in `drop`."""
+        columns = [
+            f"load_id bigint NOT NULL DEFAULT {LOAD_ID}",
+            "customer text NOT NULL",
+            "item text NOT NULL",
+            "total bigint NOT NULL",
+            "quantity integer NOT NULL",
+            "date timestamptz NOT NULL",
+        ]
+        checks = dict(self.checks)
+        if layout != LAYOUTS[0]:
+            columns.insert(6 if layout == LAYOUTS[1] else 5, "stream smallint NOT NULL DEFAULT 0")
+            checks["stream_bound"] = "CHECK (stream = 0)"
+        columns += [f"CONSTRAINT {name} {check}" for name, check in checks.items() if name not in drop]
+        return f"CREATE TABLE {table} ({', '.join(columns)});"
+
+    def staging(self, path: Path, drop: list[str], layout: str) -> list:
         table = f"deal_rows_{LOAD_ID}"
         lines: list = [
             f"SET search_path = {self.name}, public;",
             "BEGIN;",
             "SET LOCAL TimeZone = 'UTC';",
-            f"CREATE TABLE {table} (LIKE deal_rows INCLUDING DEFAULTS INCLUDING CONSTRAINTS);",
-            f"ALTER TABLE {table} ALTER COLUMN load_id SET DEFAULT {LOAD_ID},"
-            f" ADD CONSTRAINT load_id_bound CHECK (load_id = {LOAD_ID});",
+            self.table_ddl(table, layout, drop),
         ]
-        lines += [f"ALTER TABLE {table} DROP CONSTRAINT {name};" for name in drop]
-        if stream:
-            lines.append(f"ALTER TABLE {table} ADD COLUMN stream smallint NOT NULL DEFAULT 0;")
         columns = "customer, item, total, quantity, date"
         copy = f"\\copy {table} ({columns}) FROM '{path}' WITH (FORMAT csv, HEADER true, FREEZE true)"
         lines += [
@@ -181,19 +199,22 @@ class Schema:
         ]
         return lines
 
+    def copy_variants(self) -> list[str]:
+        return ["all checks", *(f"without {name}" for name in self.check_names()), "no checks", *LAYOUTS]
+
     def copy_variant(self, path: Path, variant: str) -> dict:
         if variant == "no checks":
-            drop = CHECKS
+            drop = self.check_names()
         elif variant.startswith("without "):
             drop = [variant.removeprefix("without ")]
         else:
             drop = []
-        lines = self.staging(path, drop, stream=variant.endswith("stream column"))
+        lines = self.staging(path, drop, variant if variant in LAYOUTS else self.own_layout)
         return parse(psql(self.url, timed([*lines, "ROLLBACK;"])))
 
     def analyze_variant(self, path: Path, variant: str, round_no: int) -> dict:
         table = f"deal_rows_{LOAD_ID}"
-        lines = self.staging(path, [], stream=False)
+        lines = self.staging(path, [], self.own_layout)
         statement = ANALYZE_VARIANTS[variant].format(table=table)
         if statement:
             lines.append(("analyze", statement))
@@ -227,7 +248,7 @@ def per_million(ms: float, rows: int) -> str:
     return f"{ms / 1000 / rows * 1e6:.3f}"
 
 
-def report_size(rows: int, copies: dict[str, list[dict]], analyzes: dict[str, list[dict]]) -> str:
+def report_size(rows: int, copies: dict[str, list[dict]], analyzes: dict[str, list[dict]], own: str) -> str:
     base = median(copies["all checks"], "copy_cpu")
     lines = [
         f"#### {rows:,} rows",
@@ -240,12 +261,12 @@ def report_size(rows: int, copies: dict[str, list[dict]], analyzes: dict[str, li
         lines.append(
             f"| {variant} | {ms / 1000:.2f} | {cpu:.2f} | {per_million(cpu * 1000, rows)} | {cpu / base - 1:+.1%} |"
         )
-    plain = median(copies["all checks"], "heap_bytes")
-    streamed = median(copies["all checks + stream column"], "heap_bytes")
+    sizes = [median(copies[layout], "heap_bytes") for layout in LAYOUTS]
     lines += [
         "",
-        f"Heap size: {plain / 2**20:.1f} MiB without the stream column, {streamed / 2**20:.1f} MiB with it"
-        f" ({streamed / plain - 1:+.1%}, {(streamed - plain) / rows:.2f} bytes per row).",
+        "Heap size: "
+        + ", ".join(f"{layout} {size / 2**20:.1f} MiB" for layout, size in zip(LAYOUTS, sizes, strict=True))
+        + f" ({(sizes[1] - sizes[0]) / rows:.2f} and {(sizes[2] - sizes[0]) / rows:.2f} bytes per row more).",
         "",
         "| after COPY | ANALYZE s | refresh new s | refresh old s | new per 1M rows s | old per 1M rows s |",
         "|---|---:|---:|---:|---:|---:|",
@@ -284,10 +305,10 @@ def main() -> None:
     try:
         for rows in (int(size) for size in args.sizes.split(",")):
             path = data_file(rows)
-            copies: dict[str, list[dict]] = {variant: [] for variant in COPY_VARIANTS}
+            copies: dict[str, list[dict]] = {variant: [] for variant in schema.copy_variants()}
             analyzes: dict[str, list[dict]] = {variant: [] for variant in ANALYZE_VARIANTS}
             for round_no in range(args.rounds):
-                jobs = [("copy", variant) for variant in COPY_VARIANTS]
+                jobs = [("copy", variant) for variant in schema.copy_variants()]
                 jobs += [("analyze", variant) for variant in ANALYZE_VARIANTS]
                 for kind, variant in rotated(jobs, round_no * 5):
                     if kind == "copy":
@@ -295,7 +316,7 @@ def main() -> None:
                     else:
                         analyzes[variant].append(schema.analyze_variant(path, variant, round_no))
                     print(f"  {rows:,} round {round_no + 1} {kind} {variant} done", file=sys.stderr, flush=True)
-            print(report_size(rows, copies, analyzes), flush=True)
+            print(report_size(rows, copies, analyzes, schema.own_layout), flush=True)
     finally:
         schema.drop()
     print(f"ended {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.getloadavg()} load")
