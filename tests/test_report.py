@@ -75,3 +75,13 @@ def test_gems_are_sorted_by_code_point_without_repeats(client):
 def test_the_report_has_exactly_the_contracts_keys(client, sample_csv):
     post_csv(client, sample_csv)
     assert all(set(entry) == {"username", "spent_money", "gems"} for entry in report(client))
+
+
+def test_a_name_stored_with_and_without_surrounding_spaces_is_one_customer_and_one_gem(client):
+    deals = [("alice", "Ruby", 10), (" alice", "Ruby ", 20), ("alice  ", " Opal", 30), ("bob", "Ruby", 5)]
+    deals.append(("bob ", "Opal", 1))
+    post_csv(client, csv_of(*deals))
+    assert report(client) == [
+        {"username": "alice", "spent_money": 60, "gems": ["Opal", "Ruby"]},
+        {"username": "bob", "spent_money": 6, "gems": ["Opal", "Ruby"]},
+    ]

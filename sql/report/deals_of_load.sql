@@ -1,5 +1,4 @@
 -- name: deals_of_load
--- Why: one kept load's deals, as the report's SQL expects its rows (trimmed like deals); the
--- parameter is top_five_of_load's argument. The LEFT JOIN in deals_by_load is dropped by the
--- planner here, since published_at is not read.
-SELECT customer, item, total FROM deals_by_load WHERE load_id = wanted_load
+-- Why: one kept load's rows as stored, as the report's SQL expects them (it trims after summing,
+-- as for the live load: sql/report/live_rows.sql); the parameter is top_five_of_load's argument.
+SELECT customer, item, total FROM deal_rows WHERE load_id = wanted_load

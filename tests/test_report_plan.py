@@ -1,0 +1,87 @@
+"""The report's query runs in parallel: both passes over a load's rows are summed by parallel workers.
+
+The planner picks a parallel plan only when it expects it to pay, which depends on the data's size;
+these tests make parallelism free (SET LOCAL ... = 0) so the plan shows whether the query *can*
+run in parallel. Something parallel-unsafe in it (a function not PARALLEL SAFE, a join with a CTE
+in a pass over the rows) keeps that pass in one process whatever the costs, and fails here.
+Free parallelism alone still lets the planner sum a few hundred rows in the leader, so the tests
+load the sample 100 times over (77,000 rows, analyzed); from 20 copies on, the plan is the one
+seen over 10M rows. The plan read is the installed materialized view's own definition
+(pg_matviews), which is what REFRESH MATERIALIZED VIEW CONCURRENTLY runs in the loader's
+transaction (that it wrote does not stop PostgreSQL from using workers: BENCHMARKS.md, "The
+refresh in parallel"). The same answer over several streams is tests/test_parallel_copy.py's.
+"""
+
+import json
+
+import pytest
+
+from tests.support import post_csv, query
+
+pytestmark = pytest.mark.django_db
+
+FREE_PARALLELISM = ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size")
+
+
+def report_plan() -> dict:
+    """EXPLAIN of the installed report's query, with parallelism made free for this transaction."""
+    for setting in FREE_PARALLELISM:
+        query(f"SET LOCAL {setting} = 0")
+    (definition,) = query("SELECT definition FROM pg_matviews WHERE matviewname = 'top_customers'")[0]
+    (plan,) = query(f"EXPLAIN (FORMAT JSON) {definition}")[0]
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def nodes(plan: dict, above: tuple = ()):
+    """Every node of the plan, with the node types above it (the root's first)."""
+    yield plan, above
+    for child in plan.get("Plans", []):
+        yield from nodes(child, (*above, plan["Node Type"]))
+
+
+def aggregated_by_workers(above: tuple) -> bool:
+    """A Gather above, and an Aggregate between it and the node: workers sum, only groups cross."""
+    gathers = [at for at, node_type in enumerate(above) if node_type in ("Gather", "Gather Merge")]
+    return bool(gathers) and "Aggregate" in above[gathers[-1] :]
+
+
+def row_scans(plan: dict) -> list[tuple[dict, tuple]]:
+    """The scans of a load's rows: its streams' tables deal_rows_<n>_s<k> (or an older load's deal_rows_<n>)."""
+    return [
+        (node, above)
+        for node, above in nodes(plan)
+        if node["Node Type"] == "Seq Scan" and node.get("Relation Name", "").startswith("deal_rows_")
+    ]
+
+
+def load_sample_copies(client, sample_csv, copies: int = 100) -> int:
+    """Upload the sample, repeat its rows `copies` times in its load, analyze them; the load's number."""
+    post_csv(client, sample_csv)
+    load = live_load()
+    query(f"INSERT INTO deal_rows SELECT copied.* FROM deal_rows_{load} AS copied, generate_series(2, {copies})")
+    query(f"ANALYZE deal_rows_{load}")
+    return load
+
+
+def live_load() -> int:
+    return query("SELECT live_load FROM dataset")[0][0]
+
+
+def test_both_passes_over_the_rows_are_parallel_scans_aggregated_by_the_workers(client, sample_csv, settings):
+    settings.DEALS_COPY_STREAMS = 1
+    load_sample_copies(client, sample_csv)
+    scans = row_scans(report_plan())
+    assert len(scans) == 2  # spending per customer, then the top five's gems
+    assert all(node["Parallel Aware"] and aggregated_by_workers(above) for node, above in scans)
+
+
+def test_over_a_load_copied_by_two_streams_each_pass_is_a_parallel_append_of_the_streams(client, sample_csv, settings):
+    settings.DEALS_COPY_STREAMS = 2
+    settings.DEALS_COPY_BATCH_BYTES = 1  # every record ends a batch: both streams get rows
+    load = load_sample_copies(client, sample_csv)
+    plan = report_plan()
+    appends = [(node, above) for node, above in nodes(plan) if node["Node Type"] == "Append"]
+    assert len(appends) == 2
+    assert all(node["Parallel Aware"] and aggregated_by_workers(above) for node, above in appends)
+    scanned = {node["Relation Name"] for node, _ in row_scans(plan)}
+    assert scanned == {f"deal_rows_{load}_s0", f"deal_rows_{load}_s1"}
