@@ -107,6 +107,7 @@ def test_migrating_back_to_0010_moves_loads_stored_after_0011(client, sample_csv
 
 def test_the_report_keeps_its_definition_index_description_and_grants_without_a_resync(migrate_to):
     """Without post_migrate (pgviews' sync and the grants after it), as MigrationExecutor runs it."""
+
     def report_state():
         return query(
             "SELECT definition, obj_description('top_customers'::regclass, 'pg_class'),"
