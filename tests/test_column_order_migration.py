@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from deals.load.cleanup import loads_sweep
 from deals.ops.reader_role import READER_ROLE
 from deals.sql import read_sql
 from tests.support import SAMPLE_ANSWER, post_csv, psql_session, query, report
@@ -49,6 +50,14 @@ def columns_of(table: str) -> list[str]:
         [table],
     )
     return [name for (name,) in rows]
+
+
+def partitions() -> list[tuple[str, bool]]:
+    """deal_rows' partitions, each with whether a DETACH ... CONCURRENTLY of it is pending."""
+    return query(
+        "SELECT inhrelid::regclass::text, inhdetachpending FROM pg_inherits"
+        " WHERE inhparent = 'deal_rows'::regclass ORDER BY 1"
+    )
 
 
 def live_table() -> str:
@@ -120,3 +129,21 @@ def test_the_report_keeps_its_definition_index_description_and_grants_without_a_
     MigrationExecutor(connection).migrate([("deals", "0010_stream_column")])
     assert report_state() == before
     assert query("SELECT ispopulated FROM pg_matviews WHERE matviewname = 'top_customers'") == [(True,)]
+
+
+def test_a_partition_caught_in_an_interrupted_detach_is_left_for_cleanup_to_drop(
+    client, sample_csv, migrate_to, settings
+):
+    settings.DEALS_KEEP_LOADS, settings.DEALS_CLEANUP_LOCK_TIMEOUT_MS = 1, 100
+    migrate_to("0010")
+    assert post_csv(client, sample_csv).status_code == 200
+    old = live_table()
+    with closing(psql_session()) as analyst:
+        analyst.cursor().execute("BEGIN; LOCK TABLE ONLY deal_rows IN ACCESS SHARE MODE")  # then idle
+        assert post_csv(client, sample_csv).status_code == 200  # its cleanup's DETACH stops at lock_timeout
+        analyst.rollback()
+    assert dict(partitions()) == {live_table(): False, old: True}
+    migrate_to("0011")
+    assert dict(partitions()) == {live_table(): False}
+    assert report(client) == SAMPLE_ANSWER
+    assert loads_sweep().dropped == [old]
