@@ -3,15 +3,19 @@ background, and is bounded: past the bound, uploads are refused naming the sessi
 
 These tests commit, and hold psql-like sessions of their own open across uploads."""
 
+import threading
 from contextlib import closing
 
 import pytest
 from django.db import connection
+from rest_framework.test import APIClient
 
+from deals.load import partitions
 from deals.load.cleanup import loads_sweep
+from deals.load.loader import deals_load
 from deals.models import Upload
 from tests.live_server import Gunicorn, database_url, wait_until
-from tests.support import csv_of, post_csv, psql_session, report, staging_tables
+from tests.support import HEADER, csv_of, post_csv, psql_session, report, staging_tables
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset")]
 
@@ -161,6 +165,46 @@ def test_a_load_partitioned_itself_is_dropped_with_every_table_under_it(client):
         cursor.execute("SELECT relname FROM pg_class WHERE relname ~ '^deal_rows_9003'")
         assert cursor.fetchall() == []
     assert staging_tables() == [live_table()]
+
+
+class HeldFile:
+    """A deals.csv read in parts: the last one only once released (the upload held mid-file)."""
+
+    def __init__(self, *parts: bytes) -> None:
+        self._parts = list(parts)
+        self.release = threading.Event()
+
+    def read(self, size: int = -1) -> bytes:
+        if len(self._parts) == 1:
+            self.release.wait(60)
+        return self._parts.pop(0) if self._parts else b""
+
+
+def test_a_running_loads_copy_streams_are_not_taken_for_readers_of_old_loads(settings):
+    """Their snapshots read only their own tables: counting them would refuse uploads side by side (503)."""
+    settings.DEALS_COPY_STREAMS, settings.DEALS_COPY_BATCH_BYTES = 2, 1
+    # The first part is more than the header's sample (SAMPLE_BYTES), so the second reaches the streams.
+    first = csv_of(*[(f"customer{n % 100}", "Ruby", 1) for n in range(30_000)])
+    second, last = (csv_of((name, "Ruby", total))[len(HEADER) + 1 :] for name, total in [("more", 1), ("big", 10**6)])
+    file = HeldFile(first, second, last)
+    load = threading.Thread(target=deals_load, kwargs={"file": file}, daemon=True)
+    load.start()
+    try:
+        streams = wait_until(lambda: len(pids := copy_pids()) == 2 and pids, "both COPY streams running")
+        with closing(psql_session()) as cleanup, cleanup.cursor() as cursor:
+            unknown_retirement = partitions.StalePartition("deal_rows_1", pending=False, retired_xid=None)
+            holders = partitions.holders(cursor, unknown_retirement, with_locks=False)
+        assert not {holder.pid for holder in holders} & set(streams)
+    finally:
+        file.release.set()
+        load.join(60)
+    assert report(APIClient())[0] == {"username": "big", "spent_money": 10**6, "gems": ["Ruby"]}
+
+
+def copy_pids() -> list[int]:
+    with closing(psql_session(autocommit=True)) as session, session.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_progress_copy WHERE datname = current_database()")
+        return [pid for (pid,) in cursor.fetchall()]
 
 
 def test_every_worker_retries_in_the_background_without_waiting_for_an_upload(tmp_path, monkeypatch):

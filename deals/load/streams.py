@@ -82,7 +82,7 @@ class CopyStream(threading.Thread):
         try:
             self.connection = connect(self._settings.connect_params)
             cursor = self.connection.cursor()
-            self._settings.prepare(cursor)
+            self._settings.prepare(cursor, load_id=self._load_id)
             table = pgsql.Identifier(self.table)
             cursor.execute(
                 compose_sql(
@@ -138,10 +138,12 @@ class StreamSettings:
         self.connect_params = connect_params
         self.lock_timeout_ms = lock_timeout_ms
 
-    def prepare(self, cursor) -> None:
-        """The main connection's settings, for this transaction: UTC dates, bounded lock waits."""
+    def prepare(self, cursor, *, load_id: int) -> None:
+        """The main connection's settings, for this transaction: UTC dates, bounded lock waits; and the
+        mark that tells cleanup this session is one of the load's streams, not a reader of old loads."""
         cursor.execute(read_sql("load/utc_dates"))
         cursor.execute(read_sql("load/lock_timeout"), {"timeout": f"{self.lock_timeout_ms}ms"})
+        cursor.execute(read_sql("load/stream_mark"), {"load_id": load_id})
 
 
 def copy_statement(source: CopySource, table: pgsql.Identifier) -> pgsql.Composed:

@@ -6,9 +6,10 @@
 -- transaction still running also holds xmin back). NULL retired_xid (unknown): any snapshot.
 -- Loads and other cleanup passes are left out: a load waiting for the load lock
 -- (sql/load/load_lock.sql) or holding its owner lock (sql/load/load_next_id.sql) reads deals only
--- in its refresh, after its own publish, so never an old partition; a pass waiting for the
--- cleanup lock (sql/load/cleanup_lock.sql) reads only the catalog. Counting them would let
--- uploads waiting in line block each other's cleanup.
+-- in its refresh, after its own publish, so never an old partition; its COPY streams
+-- (sql/load/stream_mark.sql) read only their own new tables; a pass waiting for the cleanup lock
+-- (sql/load/cleanup_lock.sql) reads only the catalog. Counting them would let uploads streaming
+-- side by side block each other's cleanup.
 -- With with_locks, also the sessions holding a lock on deal_rows or the partition, which a
 -- DETACH ... CONCURRENTLY waits for: together, everyone who keeps the partition alive.
 SELECT activity.pid,
@@ -31,7 +32,8 @@ SELECT activity.pid,
                          AND ((pg_locks.classid::bigint << 32) | pg_locks.objid::bigint)
                              IN (hashtext('deals-report: load')::bigint, hashtext('deals-report: cleanup')::bigint))
                         OR (pg_locks.objsubid = 2
-                            AND pg_locks.classid = hashtext('deals-report: load owner')::oid))))
+                            AND pg_locks.classid IN (hashtext('deals-report: load owner')::oid,
+                                                     hashtext('deals-report: load stream')::oid)))))
         OR (%(with_locks)s AND EXISTS (
                 SELECT FROM pg_locks
                  WHERE pg_locks.pid = activity.pid
