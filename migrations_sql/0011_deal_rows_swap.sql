@@ -71,7 +71,8 @@ BEGIN
                                   col_description(view_class.oid, attnum))
                       FROM pg_attribute WHERE attrelid = view_class.oid AND attnum > 0 AND NOT attisdropped)
            || ARRAY(SELECT format('GRANT %s ON %s TO %s', acl.privilege_type, view_class.oid::regclass,
-                                  CASE acl.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(acl.grantee)) END)
+                                  CASE acl.grantee WHEN 0 THEN 'PUBLIC'
+                                                   ELSE quote_ident(pg_get_userbyid(acl.grantee)) END)
                       FROM aclexplode(view_class.relacl) AS acl WHERE acl.grantee <> view_class.relowner)
            AS restore
       FROM pg_class AS view_class
@@ -86,14 +87,17 @@ BEGIN
     EXECUTE format('ALTER TABLE %s RENAME TO deal_rows_retired', old_parent);
     EXECUTE format('ALTER TABLE %s RENAME TO deal_rows', new_parent);
 
-    FOR dependant IN SELECT * FROM deal_rows_dependants ORDER BY view LOOP
+    FOR dependant IN
+        SELECT view, materialized, populated, restore, rtrim(definition, '; ' || chr(10)) AS query
+          FROM deal_rows_dependants ORDER BY view
+    LOOP
         IF NOT dependant.materialized THEN
-            EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', dependant.view, rtrim(dependant.definition, '; ' || chr(10)));
+            EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', dependant.view, dependant.query);
             CONTINUE;
         END IF;
         EXECUTE format('DROP MATERIALIZED VIEW %s', dependant.view);
-        EXECUTE format('CREATE MATERIALIZED VIEW %s AS %s WITH %s', dependant.view,
-                       rtrim(dependant.definition, '; ' || chr(10)), CASE WHEN dependant.populated THEN 'DATA' ELSE 'NO DATA' END);
+        EXECUTE format('CREATE MATERIALIZED VIEW %s AS %s WITH %s', dependant.view, dependant.query,
+                       CASE WHEN dependant.populated THEN 'DATA' ELSE 'NO DATA' END);
         FOREACH detail_sql IN ARRAY dependant.restore LOOP
             EXECUTE detail_sql;
         END LOOP;
