@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from deals.load.cleanup import loads_sweep
 from deals.ops.reader_role import READER_ROLE
 from deals.sql import read_sql
-from tests.support import SAMPLE_ANSWER, post_csv, psql_session, query, report
+from tests.support import SAMPLE_ANSWER, columns_of, post_csv, psql_session, query, report
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset")]
 
@@ -41,15 +41,6 @@ def migrate_to(settings):
     settings.DEALS_KEEP_LOADS = 2
     yield lambda target: call_command("migrate", "deals", target, verbosity=0)
     call_command("migrate", "deals", verbosity=0)
-
-
-def columns_of(table: str) -> list[str]:
-    rows = query(
-        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
-        " ORDER BY attnum",
-        [table],
-    )
-    return [name for (name,) in rows]
 
 
 def partitions() -> list[tuple[str, bool]]:

@@ -8,7 +8,7 @@ Each stream's table is created LIKE deal_rows, so it takes deal_rows' order.
 import pytest
 
 from tests.reference import as_csv, random_deals
-from tests.support import post_csv, query
+from tests.support import columns_of, post_csv, query
 
 pytestmark = pytest.mark.django_db
 
@@ -25,15 +25,6 @@ def stream_table(client, settings) -> str:
         " WHERE inhparent = ('deal_rows_' || (SELECT live_load FROM dataset))::regclass"
     )
     return table
-
-
-def columns_of(table: str) -> list[str]:
-    rows = query(
-        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
-        " ORDER BY attnum",
-        [table],
-    )
-    return [name for (name,) in rows]
 
 
 def heap_bytes_of(select: str) -> int:
