@@ -11,8 +11,9 @@ the variants of a round run in a rotated order, and the medians over --rounds ar
            seconds of the backend (/proc/PID/stat, read by psql's \\! between statements), which
            a busy machine disturbs far less;
   stream:  the same COPY into a table without the `stream smallint` column, with it appended (as
-           migration 0010 adds it, and LIKE deal_rows copies it), and with it right after quantity,
-           where the alignment padding before date has room for it; the heap size of each;
+           migration 0010 added it), and with it right after quantity, where the alignment padding
+           before date has room for it (deal_rows' order since migration 0011, which LIKE copies);
+           the heap size of each;
   analyze: after the COPY, ANALYZE (load_id), a full ANALYZE or none; then attach, publish and
            REFRESH MATERIALIZED VIEW CONCURRENTLY of the report, by this tree's SQL ("new") and by
            the baseline commit's ("old": per-row btrim through the view deals, serial second pass);
@@ -126,7 +127,8 @@ class Schema:
         self.name = f"rc_{os.getpid()}"
         self.baseline = baseline
         columns = "SELECT attname FROM pg_attribute WHERE attrelid = 'public.deal_rows'::regclass AND attnum > 0"
-        self.has_stream = "stream" in psql(url, columns + " AND NOT attisdropped;").split()
+        names = psql(url, columns + " AND NOT attisdropped ORDER BY attnum;").split()
+        self.has_stream = "stream" in names
         found = psql(
             url,
             "SELECT conname || '|' || pg_get_constraintdef(oid) FROM pg_constraint"
@@ -134,7 +136,14 @@ class Schema:
         )
         self.checks = dict(line.split("|", 1) for line in found.splitlines())
         self.checks["load_id_bound"] = f"CHECK (load_id = {LOAD_ID})"  # sql/load/stream_create.sql's
-        self.own_layout = LAYOUTS[1] if self.has_stream else LAYOUTS[0]
+        # deal_rows' own order, which a stream's table takes (LIKE): since migration 0011, stream before date.
+        self.own_layout = (
+            LAYOUTS[0]
+            if not self.has_stream
+            else LAYOUTS[2]
+            if names.index("stream") < names.index("date")
+            else LAYOUTS[1]
+        )
 
     def check_names(self) -> list[str]:
         """Every CHECK a stream's table has (stream_bound only where the table has the column)."""

@@ -56,6 +56,16 @@ def query(sql: str, params=()) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
+def columns_of(table: str) -> list[str]:
+    """The table's columns in their physical order (attnum): what a row of it stores, and in which order."""
+    rows = query(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+        " ORDER BY attnum",
+        [table],
+    )
+    return [name for (name,) in rows]
+
+
 def psql_session(*, autocommit: bool = False):
     """A second session on the test database, as an analyst's psql would be."""
     session = driver.connect(connection.get_connection_params())

@@ -154,8 +154,8 @@ def test_a_load_partitioned_itself_is_dropped_with_every_table_under_it(client):
             " PARTITION BY RANGE (total);"
             "CREATE TABLE deal_rows_9003_1 PARTITION OF deal_rows_9003 FOR VALUES FROM (0) TO (100);"
             "CREATE TABLE deal_rows_9003_2 PARTITION OF deal_rows_9003 DEFAULT;"
-            "INSERT INTO deal_rows_9003 VALUES (9003, 'tree', 'Opal', 5, 1, now()),"
-            " (9003, 'tree2', 'Opal', 500, 1, now());"
+            "INSERT INTO deal_rows_9003 (load_id, customer, item, total, quantity, date)"
+            " VALUES (9003, 'tree', 'Opal', 5, 1, now()), (9003, 'tree2', 'Opal', 500, 1, now());"
             "ALTER TABLE deal_rows ATTACH PARTITION deal_rows_9003 FOR VALUES IN (9003);"
             "UPDATE dataset SET live_load = 9003, published_at = now()"
         )
