@@ -40,13 +40,8 @@ def connect(params: dict):
     return psycopg2.connect(**params)
 
 
-def copy_from_file(cursor, statement: pgsql.Composable, file: BinaryIO, *, chunk_bytes: int) -> int:
-    """Run `COPY ... FROM STDIN` on a Django cursor, pulling the data from `file.read()`; the row count."""
-    return copy_in(cursor.cursor, statement, file, chunk_bytes=chunk_bytes)  # Django's wrapper has no copy_expert
-
-
 def copy_in(raw_cursor, statement: pgsql.Composable, file: BinaryIO, *, chunk_bytes: int) -> int:
-    """`COPY ... FROM STDIN` on a cursor of a connection of our own (connect()); the row count.
+    """`COPY ... FROM STDIN` on psycopg2's own cursor (of connect(), or a Django cursor's `.cursor`); the row count.
 
     psycopg2 releases the GIL while it sends, so COPYs on several connections run side by side. If
     `file.read()` raises, psycopg2 ends the COPY with CopyFail: the server rolls the statement back.

@@ -45,7 +45,7 @@ def copy_error(content: bytes) -> tuple[BaseException, CopySource]:
         cursor.execute(
             compose_sql("load/stream_create", table=table, load_id=pgsql.Literal(0), stream=pgsql.Literal(0))
         )
-        driver.copy_from_file(cursor, statement, StreamBody(source), chunk_bytes=1 << 16)
+        driver.copy_in(cursor.cursor, statement, StreamBody(source), chunk_bytes=1 << 16)
     return driver.pg_error(failed.value), source
 
 
