@@ -90,6 +90,20 @@ def test_quoted_values_with_line_breaks_stay_one_record_at_every_boundary(client
     assert stored == [(f"c{n}", expected_items[n % len(expected_items)]) for n in range(12)]
 
 
+def test_records_stay_whole_where_the_files_chunks_end_inside_quoted_values(client, settings):
+    # Eight of every nine line breaks are inside quotes, so the file's 1 MiB chunks (which end at a
+    # line break) end inside a quoted value: each batch must still begin where a record does.
+    settings.DEALS_COPY_BATCH_BYTES = 1 << 16
+    item = "\n".join("abcdefghi")
+    rows = 80_000
+    body = HEADER + "\n" + "".join(f'c{n},"{item}",1,1,2018-12-14\n' for n in range(rows))
+    assert len(body) > 3 * (1 << 20)
+    assert post_csv(client, body.encode()).status_code == 200
+    assert query("SELECT count(*), count(DISTINCT customer), min(item), max(item) FROM deals") == [
+        (rows, rows, item, item)
+    ]
+
+
 @pytest.mark.parametrize("bad", [3, 4, 5, 9, 10, 11])
 def test_an_error_in_any_stream_names_its_physical_line(client, bad):
     rows = [f"c{n},Ruby,{n},1,2018-12-14" for n in range(12)]

@@ -195,31 +195,34 @@ class CopyStreams:
         self._current: CopyStream | None = None  # the stream taking the batch being fed
         self._batch_fed = 0
         self._body_lines = 0  # LFs fed so far, to all streams
-        self._inside = False  # the body fed so far ends inside a quoted value
+        self._inside = False  # the body fed so far ends inside a quoted value (the source's count)
 
     @property
     def tables(self) -> list[tuple[int, str]]:
         return [(stream.index, stream.table) for stream in self.streams]
 
     def feed(self, chunk: bytes) -> bool:
-        """Hand a chunk of the COPY body on; False once a stream has failed (the caller stops reading:
-        finish() reports the error)."""
+        """Hand on the chunk the source's read() has just returned; False once a stream has failed (the
+        caller stops reading: finish() reports the error)."""
+        inside = self._inside
         while chunk:
             if self._current is None:
                 if any(stream.error is not None for stream in self.streams):
                     return False
                 self._current = self._next_stream()
                 self._current.batch_start(self._body_lines + 1)
-            cut = record_end(chunk, after=self._batch_bytes - self._batch_fed - 1, inside=self._inside)
+            cut = record_end(chunk, after=self._batch_bytes - self._batch_fed - 1, inside=inside)
             part, chunk = (chunk, b"") if cut is None else (chunk[:cut], chunk[cut:])
             self._current.put(part)
             lines = part.count(b"\n")
             self._current.lines += lines
             self._body_lines += lines
             self._batch_fed += len(part)
-            self._inside ^= part.count(b'"') % 2 == 1
             if cut is not None:
                 self._current, self._batch_fed = None, 0
+                inside = False  # a batch ends where a record does: outside quotes
+        # Where the chunk ends, as the source counted it while cleaning the chunk: not counted twice.
+        self._inside = self._source.ends_inside
         return True
 
     def _next_stream(self) -> CopyStream:

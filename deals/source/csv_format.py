@@ -262,6 +262,11 @@ class CopySource:
             self._open_quote_at = before[last_inside] + 1
         self._lines_passed = before[-1]
 
+    @property
+    def ends_inside(self) -> bool:
+        """Whether what read() has handed on so far ends inside a quoted value (its quotes are counted once, here)."""
+        return self._inside
+
     def unclosed_quote_line(self) -> int:
         """The line where the record holding the quoted value left open starts (0: none was)."""
         return self._record_start(self._open_quote_at) if self._open_quote_at else 0
