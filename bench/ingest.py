@@ -45,8 +45,8 @@ RAW_DDL = (
 )
 METHODS = ("multipart", "raw", "load_deals", "copy")
 BYTES_PER_ROW = 61  # bench/gen_deals.py's files, for the disk check before a file exists
-DISK_FACTOR = 3  # free disk needed: the file, the new load's table, the live one it replaces
-LIKELY_FACTOR = 4  # measured: a load's table and indexes take ~1.5x the CSV, and two are stored during a load
+TABLE_FACTOR = 1.5  # measured: a load's table takes 1.49x the CSV (BENCHMARKS.md, "Issue 12 end to end", 100M rows)
+COMPRESSED_SHARE = 0.36  # measured: gzip -6 and zstd -3 make these files 34-35% of the CSV (BENCHMARKS.md)
 DEFAULT_MAX_UPLOAD = 2 * 1024**3  # the service's DEALS_MAX_UPLOAD_BYTES default
 
 
@@ -54,12 +54,33 @@ def sh(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedPro
     return subprocess.run(args, check=True, env=env, cwd=kwargs.pop("cwd", ROOT), **kwargs)
 
 
-def data_file(rows: int) -> Path:
+def data_file(rows: int, compression: str = "") -> Path:
+    """bench/data/deals_<rows>.csv, generated if missing. With `compression` (--compressed-only), the
+    compressed file alone (deals_<rows>.csv.zst), the generator piped into the tool: the plain file
+    never takes the disk's room."""
     path = DATA / f"deals_{rows}.csv"
-    if not path.exists():
-        print(f"generating {path.name} ...", flush=True)
-        sh(str(PYTHON), "bench/gen_deals.py", str(rows), str(path))
-    return path
+    if not compression:
+        if not path.exists():
+            print(f"generating {path.name} ...", flush=True)
+            sh(str(PYTHON), "bench/gen_deals.py", str(rows), str(path))
+        return path
+    command, suffix = COMPRESSORS[compression]
+    out = path.with_name(path.name + suffix)
+    if not out.exists():
+        print(f"generating {out.name} ...", flush=True)
+        DATA.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(out.name + ".part")
+        with partial.open("wb") as sink:
+            generator = subprocess.Popen(
+                [str(PYTHON), "bench/gen_deals.py", str(rows), "-"], cwd=ROOT, stdout=subprocess.PIPE
+            )
+            compressor = subprocess.run(command, stdin=generator.stdout, stdout=sink)
+            generator.stdout.close()
+            if generator.wait() != 0 or compressor.returncode != 0:
+                partial.unlink()
+                raise RuntimeError(f"generating {out.name} failed")
+        partial.rename(out)
+    return out
 
 
 # The command-line tools people compress with, at their default levels.
@@ -76,37 +97,49 @@ def compressed_file(path: Path, kind: str) -> Path:
     return out
 
 
-def disk_check(sizes: list[int], data_directory: str) -> None:
+def disk_check(
+    sizes: list[int], data_directory: str, *, compression: str = "", tables: int = 2, reserve_bytes: int = 0
+) -> None:
     """Refuse a run the disk cannot hold, before writing a byte: a 100M-row file is about 6 GB.
 
-    At least DISK_FACTOR x the largest file (plus the smaller files still to generate) must be free
-    where the files go, and (DISK_FACTOR - 1) x where PostgreSQL keeps its data if that is another
-    file system; under LIKELY_FACTOR x it warns.
+    Free where the files go: the files still to generate, and `tables` x TABLE_FACTOR x the largest
+    CSV for the tables of its rows stored at once (the new load's and the live one it replaces, or
+    \\copy's beside the live load; one when the run makes a single load of it: tables_at_peak), and
+    `reserve_bytes` (--reserve-gb: what others on the machine must keep); the tables and the reserve
+    where PostgreSQL keeps its data if that is another file system. `compression`: the files are
+    compressed only (--compressed-only), COMPRESSED_SHARE of the CSV; the tables are not.
     """
+    share = COMPRESSED_SHARE if compression else 1.0
+    suffix = COMPRESSORS[compression][1] if compression else ""
+    missing = sum(rows * BYTES_PER_ROW * share for rows in sizes if not (DATA / f"deals_{rows}.csv{suffix}").exists())
     largest = max(sizes)
-    path = DATA / f"deals_{largest}.csv"
-    file_bytes = path.stat().st_size if path.exists() else largest * BYTES_PER_ROW
-    others = (rows for rows in sizes if rows != largest and not (DATA / f"deals_{rows}.csv").exists())
-    missing = sum(rows * BYTES_PER_ROW for rows in others)  # smaller files still to be generated
+    plain = DATA / f"deals_{largest}.csv"
+    csv_bytes = plain.stat().st_size if plain.exists() else largest * BYTES_PER_ROW
     DATA.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(DATA).free + (file_bytes if path.exists() else 0)
-    checks = [(DATA, free, missing + DISK_FACTOR * file_bytes)]
+    table_bytes = tables * TABLE_FACTOR * csv_bytes
+    checks = [(DATA, shutil.disk_usage(DATA).free, missing + table_bytes + reserve_bytes)]
     database = Path(data_directory)
     if database.exists() and database.stat().st_dev != DATA.stat().st_dev:  # not there: a remote server
-        checks.append((database, shutil.disk_usage(database).free, (DISK_FACTOR - 1) * file_bytes))
-    if free < missing + LIKELY_FACTOR * file_bytes:
-        print(
-            f"warning: {DATA} has {free / 1e9:.1f} GB free; {largest:,} rows may need about {LIKELY_FACTOR}x "
-            f"the file ({LIKELY_FACTOR * file_bytes / 1e9:.1f} GB): a load's table takes ~1.5x the CSV.",
-            flush=True,
-        )
+        checks.append((database, shutil.disk_usage(database).free, table_bytes + reserve_bytes))
     for where, available, needed in checks:
         if available < needed:
             raise SystemExit(
                 f"Not enough free disk for {largest:,} rows: {where} has {available / 1e9:.1f} GB free, the run "
-                f"needs {needed / 1e9:.1f} GB ({DISK_FACTOR}x the {file_bytes / 1e9:.1f} GB file: the file, the "
-                "new load's table and the live one it replaces). Free some space or choose smaller --sizes."
+                f"needs {needed / 1e9:.1f} GB (files to generate {missing / 1e9:.1f} GB, {tables} table(s) of "
+                f"{TABLE_FACTOR}x the {csv_bytes / 1e9:.1f} GB CSV at once, {reserve_bytes / 1e9:.0f} GB to keep "
+                "free). Free some space or choose smaller --sizes."
             )
+
+
+def tables_at_peak(args) -> int:
+    """Tables of the largest file's rows stored at once: 1 when the run makes one load of it (one
+    entry, one round, no \\copy, and a warm-up of another size), else 2 (a load replacing another)."""
+    largest = max(args.sizes)
+    uploads = [m for m in args.methods if m != "copy"]
+    entries = len(uploads) * len(args.streams) * len(args.server_root or [ROOT])
+    entries *= 1 + len(list(filter(None, args.compressions.split(","))))
+    extra = args.latency_rows == largest or args.bulk_create_rows == largest or args.warmup_rows == largest
+    return 1 if entries * args.runs[largest] == 1 and "copy" not in args.methods and not extra else 2
 
 
 class Database:
@@ -239,7 +272,8 @@ def entries(args, servers: dict[tuple[Path, str], Server], db: Database, monitor
     for kind in ["", *filter(None, args.compressions.split(","))]:
         for method in (m for m in args.methods if m != "copy"):
             for (root, streams), server in servers.items():
-                label = method + (f" {kind}" if kind else "") + (f" ({root.resolve().name})" if several_roots else "")
+                shown = kind or args.compressed_only  # --compressed-only: the run's files are compressed
+                label = method + (f" {shown}" if shown else "") + (f" ({root.resolve().name})" if several_roots else "")
 
                 def run(path, s=server, m=method, k=kind) -> Outcome:
                     source = compressed_file(path, k) if k else path
@@ -304,6 +338,26 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--bulk-create-rows", type=int, default=0, help="also time bulk_create on this many rows")
     parser.add_argument(
+        "--warmup-rows",
+        type=int,
+        default=0,
+        help="rows of the warm-up upload's file (default: the smallest of --sizes); another size than the largest "
+        "lets a single load of the largest run into a database that holds only the warm-up's (one table of it)",
+    )
+    parser.add_argument(
+        "--compressed-only",
+        choices=sorted(COMPRESSORS),
+        default="",
+        help="generate each file straight into this compressor and upload that: the plain file is never written "
+        "(room for a larger --sizes); not with copy or --compressions",
+    )
+    parser.add_argument(
+        "--reserve-gb",
+        type=float,
+        default=0,
+        help="free disk the run must leave for others on the machine: refuse to start without it",
+    )
+    parser.add_argument(
         "--compressions",
         default="",
         help="also upload the file compressed with these tools (comma-separated: gzip, zstd), side by side",
@@ -327,6 +381,9 @@ def parse_args() -> argparse.Namespace:
     if len(runs) not in (1, len(args.sizes)):
         parser.error("--runs: one number, or one per size")
     args.runs = dict(zip(args.sizes, runs * len(args.sizes) if len(runs) == 1 else runs, strict=True))
+    args.warmup_rows = args.warmup_rows or min(args.sizes)
+    if args.compressed_only and ("copy" in args.methods or args.compressions):
+        parser.error("--compressed-only uploads the compressed file alone: drop copy from --methods and --compressions")
     return args
 
 
@@ -378,19 +435,27 @@ def main() -> None:
     url = f"postgres://postgres@127.0.0.1:{args.pg_port}/{args.database}"
     env = server_env(args, url)
     db = Database(url)
-    disk_check(args.sizes, db.data_directory())
+    disk_check(
+        sorted({*args.sizes, args.warmup_rows}),
+        db.data_directory(),
+        compression=args.compressed_only,
+        tables=tables_at_peak(args),
+        reserve_bytes=int(args.reserve_gb * 1e9),
+    )
     sh(str(PYTHON), "manage.py", "createdb", env=env)
     sh(str(PYTHON), "manage.py", "migrate", "--no-input", "-v0", env=env, capture_output=True)
     db.psql(RAW_DDL)
     monitor = Monitor(url)
     files: dict[int, Path] = {}
+    warmup: Path | None = None
     lat, bulk = None, None
     try:
-        files.update((rows, data_file(rows)) for rows in args.sizes)
+        files.update((rows, data_file(rows, args.compressed_only)) for rows in args.sizes)
+        warmup = files.get(args.warmup_rows) or data_file(args.warmup_rows, args.compressed_only)
         with contextlib.ExitStack() as stack:
             servers = start_servers(stack, args, env)
             for server in servers.values():  # warm up: imports, first connection, first allocations
-                run_upload(server, monitor, files[min(args.sizes)])
+                run_upload(server, monitor, warmup)
             plan = entries(args, servers, db, monitor)
             results, idle = rounds(plan, servers, files, args.runs, args.idle_gets)
             if args.latency_rows:
@@ -417,7 +482,7 @@ def main() -> None:
     finally:
         monitor.close()
         if args.cleanup:
-            clean_up(db, files.values(), args.compressions)
+            clean_up(db, [*files.values(), *filter(None, [warmup])], args.compressions)
 
 
 def write_results(header: dict, text: str, results: dict, idle: list[float]) -> None:
