@@ -1,4 +1,4 @@
-"""End-to-end ingest benchmark: `python bench/ingest.py` (see BENCHMARKS.md, "Ingest").
+"""End-to-end ingest benchmark: `python bench/ingest.py` (see docs/benchmarks.md).
 
 Starts the real server (gunicorn with the project's gunicorn.conf.py) against a dedicated
 database, one server per `--streams` value (DEALS_COPY_STREAMS=k; a checkout that does not read

@@ -174,7 +174,7 @@ DEALS_MAX_STALE_LOADS = max(1, env_int("DEALS_MAX_STALE_LOADS", 2))
 # Seconds between background cleanup passes in each gunicorn worker (0: only after loads).
 DEALS_CLEANUP_INTERVAL_SECONDS = env_int("DEALS_CLEANUP_INTERVAL_SECONDS", 30)
 # COPY streams per load, each a connection and a PostgreSQL backend of its own (deals/load/streams.py);
-# 2 measured best on 2 cores (BENCHMARKS.md, "Parallel COPY streams"). Each upload then uses up to
+# 2 measured best on 2 cores (docs/benchmarks.md). Each upload then uses up to
 # this many connections besides its own while it streams.
 DEALS_COPY_STREAMS = max(1, env_int("DEALS_COPY_STREAMS", 2))
 # Bytes of whole records handed to one stream before the next one gets a batch (tests shrink it).
