@@ -180,7 +180,7 @@ DEALS_COPY_STREAMS = max(1, env_int("DEALS_COPY_STREAMS", 2))
 # Bytes of whole records handed to one stream before the next one gets a batch (tests shrink it).
 DEALS_COPY_BATCH_BYTES = max(1, env_int("DEALS_COPY_BATCH_BYTES", 1 << 20))
 
-# --- Security (README, "Security") ----------------------------------------------------------
+# --- Security (docs/security.md) ------------------------------------------------------------
 # One block for what protects the service; every variable is in .env.example. What needs nothing
 # set: security headers on every answer (SecurityMiddleware, XFrameOptionsMiddleware), cookies sent
 # over HTTPS only, cross-site writes refused. What an operator sets before exposing the service:

@@ -17,7 +17,7 @@ from tests.support import DATA, SAMPLE_ANSWER, csv_of, post_csv, publishing_bloc
 
 BAD = csv_of(("alice", "Ruby", 10), ("bob", "Ruby", "12a"))
 BAD_DESC = messages.at_value(3, "total", "12a", messages.NOT_WHOLE_NUMBER)
-# Where the browser tests save their screenshots (the README's comes from here).
+# Where the browser tests save their screenshots (docs/page.png comes from here).
 SCREENSHOTS = os.environ.get("DEALS_SCREENSHOTS", "")
 
 
