@@ -3,9 +3,10 @@
 
 Material for MkDocs fetches its fonts from a font CDN unless `theme.font: false`, and a plugin or a
 page could add a script, a stylesheet or an image from elsewhere; the build fails if any page or
-stylesheet names another host (strict mode turns the error into a failed `make docs`). A link
-(`<a href>`) to the reader's own machine is no other host: the pages link to the service's own
-schema and Swagger UI as `make run` and `docker compose up` serve them, on localhost.
+stylesheet names another host (strict mode turns the error into a failed `make docs`). The
+reader's own machine is no other host: the pages link to the service's schema and Swagger UI as
+`make run` and `docker compose up` serve them on localhost, and `make docs-serve` gives every page a
+canonical link to itself on 127.0.0.1.
 """
 
 import re
@@ -21,6 +22,10 @@ OWN_MACHINE = re.compile(r"^\s*https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(
 CSS_REFERENCE = re.compile(r"""(?:url\(\s*|@import\s+)['"]?((?:[a-z][a-z0-9+.-]*:)?//[^'")\s]+)""", re.IGNORECASE)
 
 
+def elsewhere(url: str) -> bool:
+    return bool(OTHER_HOST.match(url)) and not OWN_MACHINE.match(url)
+
+
 class _References(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -30,11 +35,7 @@ class _References(HTMLParser):
         for name, value in attrs:
             if name in URL_ATTRIBUTES and value:
                 candidates = value.split(",") if name == "srcset" else [value]
-                self.found += [f"<{tag} {name}={v.strip()}>" for v in candidates if self._elsewhere(tag, v)]
-
-    @staticmethod
-    def _elsewhere(tag: str, url: str) -> bool:
-        return bool(OTHER_HOST.match(url)) and not (tag == "a" and OWN_MACHINE.match(url))
+                self.found += [f"<{tag} {name}={v.strip()}>" for v in candidates if elsewhere(v)]
 
 
 def other_hosts(site_dir: Path) -> list[str]:
