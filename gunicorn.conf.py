@@ -1,4 +1,4 @@
-"""gunicorn settings for deals-report, read from the environment (see README, "Configuration").
+"""gunicorn settings for deals-report, read from the environment (see docs/configuration.md).
 
 gthread: each worker process serves GUNICORN_THREADS requests at once, so GETs keep being answered
 while a thread streams a multi-gigabyte upload into PostgreSQL (which waits on I/O, not the GIL).

@@ -1,6 +1,6 @@
 """GET /api/deals/ against a constant JSON endpoint on the same gunicorn, with wrk.
 
-Run by hand (see BENCHMARKS.md, "GET throughput"): needs wrk (apt-get install wrk), a migrated
+Run by hand (see docs/benchmarks-history.md, "GET throughput"): needs wrk (apt-get install wrk), a migrated
 database at DATABASE_URL, and Redis at BENCH_REDIS_URL for the Redis configuration. For each cache
 configuration it starts gunicorn with gunicorn.conf.py and bench.settings (the service's settings
 plus two constant endpoints), loads the sample dataset, and runs wrk against the endpoints in turn,

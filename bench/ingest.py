@@ -1,4 +1,4 @@
-"""End-to-end ingest benchmark: `python bench/ingest.py` (see BENCHMARKS.md, "Ingest").
+"""End-to-end ingest benchmark: `python bench/ingest.py` (see docs/benchmarks.md).
 
 Starts the real server (gunicorn with the project's gunicorn.conf.py) against a dedicated
 database, one server per `--streams` value (DEALS_COPY_STREAMS=k; a checkout that does not read
@@ -43,7 +43,13 @@ RAW_DDL = (
     f"CREATE TABLE IF NOT EXISTS {RAW_TABLE} "
     "(customer text, item text, total bigint, quantity integer, date timestamptz)"
 )
-METHODS = ("multipart", "raw", "load_deals", "copy")
+METHODS = ("multipart", "raw", "load_deals", "check", "bad150", "bad1pct", "copy")
+# Error-path methods: the file with some totals made "x" (multipart, answered 400): 150 lines spread
+# evenly over the whole file (checked to its end), or every 100th line (DEALS_MAX_COUNTED_ERRORS stops it).
+BAD_FILES = {
+    "bad150": lambda rows: range(2, rows + 2, max(1, rows // 150)),
+    "bad1pct": lambda rows: range(101, rows + 2, 100),
+}
 BYTES_PER_ROW = 61  # bench/gen_deals.py's files, for the disk check before a file exists
 TABLE_FACTOR = 1.5  # measured: a load's table takes 1.49x the CSV (BENCHMARKS.md, "Issue 12 end to end", 100M rows)
 COMPRESSED_SHARE = 0.36  # measured: gzip -6 and zstd -3 make these files 34-35% of the CSV (BENCHMARKS.md)
@@ -213,8 +219,10 @@ class Outcome:
     publish_s: float | None  # from the last COPY seen to the answer (analyze, attach, refresh, commit, cleanup)
 
 
-def measured(monitor: Monitor, get_port: int, server_pids: list[int], args: list[str], **kwargs) -> Outcome:
-    """Run a client command to its end while the probes watch; raise if it failed."""
+def measured(
+    monitor: Monitor, get_port: int, server_pids: list[int], args: list[str], *, expect: str = "200", **kwargs
+) -> Outcome:
+    """Run a client command to its end while the probes watch; raise if it failed (curl: not `expect`)."""
     sampler, gets = Sampler(monitor, server_pids), GetLoop(get_port)
     sampler.start()
     gets.start()
@@ -222,23 +230,43 @@ def measured(monitor: Monitor, get_port: int, server_pids: list[int], args: list
     answered = time.perf_counter()
     load = sampler.finish()
     samples = gets.finish()
-    if done.returncode != 0 or (args[0] == "curl" and not done.stdout.endswith("\n200")):
+    if done.returncode != 0 or (args[0] == "curl" and not done.stdout.endswith(f"\n{expect}")):
         raise RuntimeError(f"{shlex.join(args)} failed ({done.returncode}): {done.stdout} {done.stderr}")
     publish = answered - load.copy_end if load.copy_end is not None else None
     return Outcome(done.seconds, load, samples, done.cpu_s, publish)
 
 
-def curl_upload(port: int, path: Path, *, raw: bool = False) -> list[str]:
+def curl_upload(port: int, path: Path, *, raw: bool = False, query: str = "") -> list[str]:
     """curl's upload of `path`: a multipart form (-F), or the file itself as a PUT body (-T, raw)."""
     send = ["-T", str(path)] if raw else ["-F", f"deals=@{path}"]
     return [
         "curl", "-sS", "-w", "\\n%{http_code}",
-        *send, f"http://127.0.0.1:{port}/api/deals/",
+        *send, f"http://127.0.0.1:{port}/api/deals/{query}",
     ]  # fmt: skip
 
 
-def run_upload(server: Server, monitor: Monitor, path: Path, *, raw: bool = False) -> Outcome:
-    return measured(monitor, server.port, server.pids(), curl_upload(server.port, path, raw=raw))
+def run_upload(
+    server: Server, monitor: Monitor, path: Path, *, raw: bool = False, query: str = "", expect: str = "200"
+) -> Outcome:
+    command = curl_upload(server.port, path, raw=raw, query=query)
+    return measured(monitor, server.port, server.pids(), command, expect=expect)
+
+
+def bad_file(path: Path, method: str) -> Path:
+    """`path` with the total of the lines BAD_FILES[method] names (physical lines, the header being 1) made "x"."""
+    out = path.with_name(f"{path.stem}.{method}.csv")
+    if out.exists():
+        return out
+    print(f"writing {out.name} ...", flush=True)
+    with path.open("rb") as source:
+        lines = source.readlines()
+    for line in BAD_FILES[method](len(lines) - 1):
+        if line <= len(lines):
+            customer, item, _total, rest = lines[line - 1].split(b",", 3)
+            lines[line - 1] = b",".join([customer, item, b"x", rest])
+    with out.open("wb") as sink:
+        sink.writelines(lines)
+    return out
 
 
 def run_load_deals(server: Server, monitor: Monitor, path: Path) -> Outcome:
@@ -279,6 +307,10 @@ def entries(args, servers: dict[tuple[Path, str], Server], db: Database, monitor
                     source = compressed_file(path, k) if k else path
                     if m == "load_deals":
                         return run_load_deals(s, monitor, source)
+                    if m == "check":
+                        return run_upload(s, monitor, source, query="?check=1")
+                    if m in BAD_FILES:
+                        return run_upload(s, monitor, bad_file(source, m), expect="400")
                     return run_upload(s, monitor, source, raw=m == "raw")
 
                 found.append(Entry(label, streams, run))
@@ -508,6 +540,8 @@ def clean_up(db: Database, files, compressions: str) -> None:
     for path in files:
         for suffix in ["", *(COMPRESSORS[k][1] for k in filter(None, compressions.split(",")))]:
             path.with_name(path.name + suffix).unlink(missing_ok=True)
+        for method in BAD_FILES:
+            path.with_name(f"{path.stem}.{method}.csv").unlink(missing_ok=True)
     db.drop()
     print(f"removed the data files and dropped database {db.name}")
 

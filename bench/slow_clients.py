@@ -1,7 +1,7 @@
 """GET /api/deals/ latency idle, then while many clients send their request headers slowly.
 
 The classic slow-header pattern: each slow client opens a connection, sends a request line, then
-one more header line every few seconds and never finishes. Run by hand (BENCHMARKS.md, "Slow
+one more header line every few seconds and never finishes. Run by hand (docs/benchmarks-history.md, "Slow
 clients") against a server on 127.0.0.1: the compose stack's nginx (WEB_PORT) and, for comparison,
 gunicorn itself (APP_PORT, which compose-smoke's host networking makes reachable), e.g. as
 compose-smoke's CHECK_CMD:

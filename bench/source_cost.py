@@ -1,4 +1,4 @@
-"""What the Python side of reading an upload costs: `python bench/source_cost.py FILE...` (see BENCHMARKS.md).
+"""What the Python side of reading an upload costs: `python bench/source_cost.py FILE...` (see docs/benchmarks.md).
 
 For each file, the CPU seconds (best of --runs) of reading it to the end through the layers an
 upload goes through before COPY: decompression alone, then everything (decompression,

@@ -1,6 +1,6 @@
 """GET latency with stalled uploads, and what the intake's protections cost a normal upload.
 
-Run by hand (see BENCHMARKS.md, "Stalled uploads"); needs a migrated database at DATABASE_URL.
+Run by hand (see docs/benchmarks-history.md, "Stalled uploads"); needs a migrated database at DATABASE_URL.
 Starts gunicorn sized like `make run` (2 workers x 4 threads, gunicorn.conf.py, DEBUG off) with the
 protections on (the defaults: DEALS_UPLOAD_IDLE_SECONDS=60, DEALS_UPLOADS_PER_WORKER=2) and off
 (idle limit 0, cap 100), and measures, per configuration:

@@ -174,13 +174,22 @@ DEALS_MAX_STALE_LOADS = max(1, env_int("DEALS_MAX_STALE_LOADS", 2))
 # Seconds between background cleanup passes in each gunicorn worker (0: only after loads).
 DEALS_CLEANUP_INTERVAL_SECONDS = env_int("DEALS_CLEANUP_INTERVAL_SECONDS", 30)
 # COPY streams per load, each a connection and a PostgreSQL backend of its own (deals/load/streams.py);
-# 2 measured best on 2 cores (BENCHMARKS.md, "Parallel COPY streams"). Each upload then uses up to
+# 2 measured best on 2 cores (docs/benchmarks.md). Each upload then uses up to
 # this many connections besides its own while it streams.
 DEALS_COPY_STREAMS = max(1, env_int("DEALS_COPY_STREAMS", 2))
-# Bytes of whole records handed to one stream before the next one gets a batch (tests shrink it).
-DEALS_COPY_BATCH_BYTES = max(1, env_int("DEALS_COPY_BATCH_BYTES", 1 << 20))
+# Bytes of whole records handed to one stream before the next one gets a batch, each COPYed by a
+# statement of its own and kept in memory until it ends, so that the rest of a batch with a bad line
+# can be checked again: a stream holds one batch (tests shrink it). 4 MiB: no measurable cost per
+# statement against one COPY for the whole file (BENCHMARKS.md, "Every bad line in one answer").
+DEALS_COPY_BATCH_BYTES = max(1, env_int("DEALS_COPY_BATCH_BYTES", 4 << 20))
+# A file with bad lines is checked to its end and answered with all of them: the first this many
+# are listed (the answer's `errors`, the upload's record), all are counted ...
+DEALS_MAX_REPORTED_ERRORS = max(1, env_int("DEALS_MAX_REPORTED_ERRORS", 100))
+# ... up to this many: checking then stops and the answer says "at least". Each bad line costs a COPY
+# statement (about a millisecond), so this bounds a file that is bad on every line.
+DEALS_MAX_COUNTED_ERRORS = max(DEALS_MAX_REPORTED_ERRORS, env_int("DEALS_MAX_COUNTED_ERRORS", 10_000))
 
-# --- Security (README, "Security") ----------------------------------------------------------
+# --- Security (docs/security.md) ------------------------------------------------------------
 # One block for what protects the service; every variable is in .env.example. What needs nothing
 # set: security headers on every answer (SecurityMiddleware, XFrameOptionsMiddleware), cookies sent
 # over HTTPS only, cross-site writes refused. What an operator sets before exposing the service:
@@ -293,6 +302,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Swagger UI would otherwise fetch a validity badge from validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # The answers' `Status`: one enum each for the success answers (upload, check) and the errors.
+    "ENUM_NAME_OVERRIDES": {"StatusOkEnum": ["OK"], "StatusErrorEnum": ["Error"]},
 }
 
 # django-pgviews-redux: compare the stored view SQL with ours on migrate, rebuild only if changed.

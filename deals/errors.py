@@ -6,6 +6,7 @@ sentence, which is what the client was told.
 """
 
 import enum
+from dataclasses import dataclass
 
 from django.db import InterfaceError, OperationalError
 
@@ -46,14 +47,62 @@ DATABASE_FAILURES = frozenset(
 )
 
 
-class UploadError(Exception):
-    """A failed upload: what the client is told (`desc`) and the kind of failure; the data stays as it was."""
+@dataclass(frozen=True)
+class LineProblem:
+    """One bad line of a file: its physical line (the header being line 1), the column and the value at
+    fault where there is one, and the sentence that says what is wrong (deals/messages.py)."""
 
-    def __init__(self, desc: str, kind: Failure = Failure.BAD_FILE, *, retry_after: int | None = None) -> None:
+    line: int | None
+    message: str
+    column: str | None = None
+    value: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "value": self.value, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ProblemList:
+    """Every bad line an upload was checked for, as its answer lists them: the first
+    DEALS_MAX_REPORTED_ERRORS in file order, and how many there are (`exact` False: at least `count`,
+    where checking stopped at DEALS_MAX_COUNTED_ERRORS)."""
+
+    listed: tuple[LineProblem, ...]
+    count: int
+    exact: bool = True
+
+    def as_dict(self) -> dict:
+        return {
+            "errors": [problem.as_dict() for problem in self.listed],
+            "error_count": self.count,
+            "error_count_exact": self.exact,
+        }
+
+
+class UploadError(Exception):
+    """A failed upload: what the client is told (`desc`) and the kind of failure; the data stays as it was.
+
+    `problems`, for a file with bad lines, lists them all (the API's `errors`); `desc` names the first.
+    """
+
+    def __init__(
+        self,
+        desc: str,
+        kind: Failure = Failure.BAD_FILE,
+        *,
+        retry_after: int | None = None,
+        problems: ProblemList | None = None,
+    ) -> None:
         super().__init__(desc)
         self.desc = desc
         self.kind = kind
         self.retry_after = retry_after  # seconds after which trying again may succeed, when that is known
+        self.problems = problems
+
+    @classmethod
+    def at(cls, problem: LineProblem) -> "UploadError":
+        """The error of a file with one bad line: its sentence, and the list of one."""
+        return cls(problem.message, problems=ProblemList(listed=(problem,), count=1))
 
 
 def too_large_error(limit: int) -> UploadError:

@@ -111,13 +111,44 @@ def bad_header(*, found: Iterable[str], expected: Iterable[str]) -> str:
     unexpected = [name for name in found if name not in expected]
     repeated = sorted({name for name in found if name in expected and found.count(name) > 1})
     parts = [f"line 1: the header must name the columns {EXPECTED} (in any order)"]
+    if len(missing) == len(expected):  # no header at all, most likely: the first line is a deal
+        shown = ", ".join(f'"{name}"' for name in found)
+        return f"{parts[0]}; it names none of them ({shown}): add that header as the first line"
     if missing:
         parts.append("missing: " + ", ".join(missing))
     if unexpected:
-        parts.append("unexpected: " + ", ".join(f'"{name}"' for name in unexpected))
+        parts.append(
+            "unexpected: " + ", ".join(f'"{name}"' for name in unexpected) + f" ({_extra_advice(unexpected, missing)})"
+        )
     if repeated:
         parts.append("repeated: " + ", ".join(repeated))
     return "; ".join(parts)
+
+
+def _extra_advice(unexpected: list[str], missing: list[str]) -> str:
+    if missing and len(unexpected) == 1:
+        return f"rename it to {' or '.join(missing)} if that is what it holds, or delete it"
+    if missing:
+        return "rename those that hold a missing column to its name, and delete the others"
+    if len(unexpected) == 1:
+        return "delete that column: the service stores only these five"
+    return "delete those columns: the service stores only these five"
+
+
+def pandas_index(name: str) -> str:
+    shown = f'"{name}"' if name else "no name"
+    return (
+        f"line 1: the first column has {shown} and holds 0, 1, 2, ...: it is the index pandas writes with "
+        "DataFrame.to_csv(); save the file with to_csv(path, index=False), or delete that column"
+    )
+
+
+def unnamed_first_column(name: str) -> str:
+    shown = f'"{name}"' if name else "no name"
+    return (
+        f"line 1: the first column has {shown}; the header must name the columns {EXPECTED} (in any order): "
+        "delete the first column, the service stores only these five"
+    )
 
 
 def at_value(line: int, column: str, value: str | None, problem: str) -> str:
@@ -218,8 +249,32 @@ def too_large(limit: int) -> str:
     return f"the file is larger than the limit of {limit} bytes (DEALS_MAX_UPLOAD_BYTES)"
 
 
+def problems_summary(first: str, *, count: int, listed: int, exact: bool, stopped: str | None) -> str:
+    """The Desc of a file with bad lines: the first one's sentence (the whole Desc when it is the only
+    one), then how many there are and where they are listed; `stopped`, the sentence of the problem
+    after which nothing could be read (the last one counted)."""
+    if count == 1 and exact:
+        return first
+    how_many = f"{count} lines have problems" if exact else f"at least {count} lines have problems"
+    where = "each listed in errors" if listed == count and exact else f"the first {listed} listed in errors"
+    summary = f"{first}; {how_many} ({where})"
+    if not exact:
+        summary += f"; checking stopped there (DEALS_MAX_COUNTED_ERRORS={count})"
+    if stopped is not None:
+        summary += f"; nothing after the last could be checked, because {stopped}"
+    return summary
+
+
 def unreadable(line: int | None, detail: str) -> str:
     return f"line {line}: {detail}" if line else f"the file could not be loaded: {detail}"
+
+
+def no_such_endpoint(path: str, root: str) -> str:
+    return f"there is no {path} in this API; its endpoints are listed at {root}"
+
+
+def unknown_check_value(value: str) -> str:
+    return f"?check={value} is not understood; use ?check=1 to check the file without loading it, or leave it out"
 
 
 def unknown_upload_status(value: str, known: Iterable[str]) -> str:

@@ -39,6 +39,7 @@ class Upload(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running"
         LOADED = "loaded"
+        CHECKED = "checked"  # a check-only upload found no problem (nothing was stored)
         FAILED = "failed"
         INTERRUPTED = "interrupted"  # its process ended first (deals/uploads/reaper.py)
 
@@ -56,6 +57,9 @@ class Upload(models.Model):
     load_id = models.BigIntegerField(null=True, unique=True)
     status = models.TextField(choices=Status.choices, default=Status.RUNNING)
     error = models.TextField(blank=True, default="")
+    # The file's bad lines as the client was told them: {"errors": [...], "error_count", "error_count_exact"}.
+    problems = models.JSONField(null=True)
+    check_only = models.BooleanField(default=False)  # ?check=1 / load_deals --check: nothing was published
     http_status = models.SmallIntegerField(null=True)  # what the client was answered (API's, for load_deals)
     started_at = models.DateTimeField(db_default=Now())
     finished_at = models.DateTimeField(null=True)

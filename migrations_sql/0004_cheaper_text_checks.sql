@@ -1,6 +1,6 @@
 -- name: cheaper_text_checks
 -- Why: COPY evaluates every CHECK on every row, and btrim() copies each value it looks at: the
--- four text checks of 0001 made COPY about 40% slower (BENCHMARKS.md, "Ingest"). These have the
+-- four text checks of 0001 made COPY about 40% slower (docs/benchmarks-history.md, "Where the time went"). These have the
 -- same meaning and the same names (deals/load/copy_errors.py maps names to messages) but test the
 -- cheap, common case first: a value that does not start with a space is not blank, and one of at
 -- most 255 bytes is at most 255 characters; only other values pay for btrim().

@@ -5,6 +5,7 @@ over them, and the analysts' reads keep working, each load keeps its own column 
 may order its columns unlike its parent), and the next upload publishes as before.
 """
 
+import io
 from contextlib import closing
 
 import pytest
@@ -13,9 +14,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from deals.load.cleanup import loads_sweep
+from deals.load.loader import deals_load
 from deals.ops.reader_role import READER_ROLE
 from deals.sql import read_sql
-from tests.support import SAMPLE_ANSWER, columns_of, post_csv, psql_session, query, report
+from tests.support import SAMPLE_ANSWER, columns_of, psql_session, query, report
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_dataset")]
 
@@ -41,6 +43,12 @@ def migrate_to(settings):
     settings.DEALS_KEEP_LOADS = 2
     yield lambda target: call_command("migrate", "deals", target, verbosity=0)
     call_command("migrate", "deals", verbosity=0)
+
+
+def published(content: bytes) -> bool:
+    """Load `content` with the loader itself, which needs nothing of the upload history's later columns
+    (migration 0012 adds some): the schema under test may be older than the models."""
+    return deals_load(file=io.BytesIO(content)).live
 
 
 def partitions() -> list[tuple[str, bool]]:
@@ -77,7 +85,7 @@ def assert_two_kept_loads_readable(client) -> None:
 def test_migrating_to_0011_moves_loads_stored_before_it(client, sample_csv, migrate_to):
     migrate_to("0010")
     for _ in range(2):
-        assert post_csv(client, sample_csv).status_code == 200
+        assert published(sample_csv)
     migrate_to("0011")
     assert columns_of("deal_rows") == ORDER_0011
     assert columns_of(live_table()) == ORDER_0010
@@ -87,21 +95,21 @@ def test_migrating_to_0011_moves_loads_stored_before_it(client, sample_csv, migr
 
 def test_after_0011_the_next_upload_publishes_in_the_new_order(client, sample_csv, migrate_to):
     migrate_to("0010")
-    assert post_csv(client, sample_csv).status_code == 200
+    assert published(sample_csv)
     migrate_to("0011")
-    assert post_csv(client, sample_csv).status_code == 200
+    assert published(sample_csv)
     assert columns_of(live_table()) == ORDER_0011
     assert_two_kept_loads_readable(client)
 
 
 def test_migrating_back_to_0010_moves_loads_stored_after_0011(client, sample_csv, migrate_to):
     for _ in range(2):
-        assert post_csv(client, sample_csv).status_code == 200
+        assert published(sample_csv)
     migrate_to("0010")
     assert columns_of("deal_rows") == ORDER_0010
     assert columns_of(live_table()) == ORDER_0011
     assert_two_kept_loads_readable(client)
-    assert post_csv(client, sample_csv).status_code == 200
+    assert published(sample_csv)
     assert report(client) == SAMPLE_ANSWER
 
 
@@ -127,11 +135,11 @@ def test_a_partition_caught_in_an_interrupted_detach_is_left_for_cleanup_to_drop
 ):
     settings.DEALS_KEEP_LOADS, settings.DEALS_CLEANUP_LOCK_TIMEOUT_MS = 1, 100
     migrate_to("0010")
-    assert post_csv(client, sample_csv).status_code == 200
+    assert published(sample_csv)
     old = live_table()
     with closing(psql_session()) as analyst:
         analyst.cursor().execute("BEGIN; LOCK TABLE ONLY deal_rows IN ACCESS SHARE MODE")  # then idle
-        assert post_csv(client, sample_csv).status_code == 200  # its cleanup's DETACH stops at lock_timeout
+        assert published(sample_csv)  # its cleanup's DETACH stops at lock_timeout
         analyst.rollback()
     assert dict(partitions()) == {live_table(): False, old: True}
     migrate_to("0011")

@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from deals import driver, messages
 from deals.driver import pgsql
-from deals.load.copy_errors import translate_copy_error
+from deals.load.copy_errors import copy_line, copy_problem, is_record_problem
 from deals.load.streams import HEADER_LINE, copy_statement
 from deals.source.csv_format import CopySource
 from deals.sql import compose_sql
@@ -29,11 +29,6 @@ class StreamBody:
     def read(self, size: int) -> bytes:
         header, self._header = self._header, b""
         return header or self._source.read(size)
-
-
-def after_header(line: int) -> int:
-    """COPY's line in the body for the stream's line `line`: the stream's header line is its line 1."""
-    return line - 1
 
 
 def copy_error(content: bytes) -> tuple[BaseException, CopySource]:
@@ -79,12 +74,22 @@ def copy_error(content: bytes) -> tuple[BaseException, CopySource]:
 )
 def test_a_copy_error_names_the_physical_line_the_column_and_the_value(rows, desc):
     error, source = copy_error(HEADER + rows)
-    translated = translate_copy_error(error, source, global_line=after_header)
-    assert translated is not None and translated.desc == desc
+    body_line = copy_line(error) - 1  # the stream's header line is its COPY's line 1
+    assert copy_problem(error, source, body_line=body_line).message == desc
 
 
-def test_an_error_that_is_not_the_files_is_not_translated():
-    source = CopySource(io.BytesIO(HEADER + GOOD))
-    with pytest.raises(DatabaseError) as failed, transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM no_such_table")
-    assert translate_copy_error(driver.pg_error(failed.value), source) is None
+@pytest.mark.parametrize(
+    ("rows", "record_only"),
+    [
+        (b"alice,Ruby,12a,1,2018-12-14\n", True),
+        (b"alice,Ruby,10,0,2018-12-14\n", True),
+        (b"alice,,10,1,2018-12-14\n", True),
+        (b"alice,Ruby,10\n", True),
+        (b"alice,Ruby,10,1,2018-12-14,extra\n", True),
+        (GOOD + b'alice,"Ruby,10,1,2018-12-14\n' + GOOD, False),
+        (CYRILLIC * 3 + b"alice,Ruby\xff,10,1,2018-12-14\n", False),
+    ],
+)
+def test_checking_goes_on_after_a_bad_record_but_not_after_an_unreadable_one(rows, record_only):
+    error, _ = copy_error(HEADER + rows)
+    assert is_record_problem(error) is record_only

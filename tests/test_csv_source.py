@@ -52,7 +52,11 @@ EXPECTED_HEADER = "line 1: the header must name the columns customer, item, tota
 @pytest.mark.parametrize(
     ("line", "desc"),
     [
-        (b"customer,item,price,quantity,date\n", EXPECTED_HEADER + '; missing: total; unexpected: "price"'),
+        (
+            b"customer,item,price,quantity,date\n",
+            EXPECTED_HEADER
+            + '; missing: total; unexpected: "price" (rename it to total if that is what it holds, or delete it)',
+        ),
         (b"customer;item;total;quantity\n", EXPECTED_HEADER + "; missing: date"),
         (b"customer,item,total,quantity,date,date\n", EXPECTED_HEADER + "; repeated: date"),
     ],

@@ -1,7 +1,8 @@
 """A new load's rows pay nothing for the stream column: it sits in the padding before date.
 
 Rows end 8-byte aligned after date, so a column after it costs a whole 8 bytes a row; right after
-quantity it fills the 4 bytes of padding before date (migration 0011, BENCHMARKS.md "Per-row costs").
+quantity it fills the 4 bytes of padding before date (migration 0011; docs/benchmarks-history.md,
+"Per-row costs").
 Each stream's table is created LIKE deal_rows, so it takes deal_rows' order.
 """
 

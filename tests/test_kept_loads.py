@@ -57,7 +57,7 @@ def test_each_kept_loads_top_five_is_the_report_it_had_when_it_was_live(four_upl
     )
 
 
-def test_the_readmes_query_says_who_entered_or_left_the_top_five_since_the_previous_upload(four_uploads):
+def test_the_psql_pages_query_says_who_entered_or_left_the_top_five_since_the_previous_upload(four_uploads):
     assert query(read_sql("analyst/top_five_changes")) == [
         ("g", "entered", None, 1),
         ("h", "entered", None, 5),
@@ -65,4 +65,4 @@ def test_the_readmes_query_says_who_entered_or_left_the_top_five_since_the_previ
         ("e", "left", 5, None),
     ]
     body = "\n".join(line for line in read_sql("analyst/top_five_changes").splitlines() if not line.startswith("--"))
-    assert body in (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    assert body in (PROJECT_DIR / "docs" / "psql.md").read_text(encoding="utf-8")

@@ -50,7 +50,11 @@ def test_the_file_itself_as_the_body_is_documented(schema, path, method):
 
 
 def test_the_file_name_in_the_path_is_documented(schema):
-    [parameter] = schema["paths"]["/api/deals/{file_name}"]["put"]["parameters"]
+    parameters = {
+        parameter["name"]: parameter for parameter in schema["paths"]["/api/deals/{file_name}"]["put"]["parameters"]
+    }
+    assert set(parameters) == {"file_name", "check"}
+    parameter = parameters["file_name"]
     assert (parameter["name"], parameter["in"], parameter["required"]) == ("file_name", "path", True)
     assert "upload history" in parameter["description"]
     assert set(schema["paths"]["/api/deals/{file_name}"]) == {"put"}
@@ -60,16 +64,37 @@ def json_schema_of(schema: dict, operation: dict, status: str) -> dict:
     return resolve(schema, operation["responses"][status]["content"]["application/json"]["schema"])
 
 
+ERROR_SHAPE = {"Status", "Desc", "errors", "error_count", "error_count_exact"}
+
+
 def test_every_upload_answer_and_error_shape_is_documented(schema):
     post = schema["paths"]["/api/deals/"]["post"]
     errors = {"400", "401", "403", "408", "409", "411", "413", "429", "503", "507"}
     assert set(post["responses"]) == {"200", *errors}
-    assert set(json_schema_of(schema, post, "200")["properties"]) == {"Status", "rows", "upload", "dataset", "live"}
+    answers = [resolve(schema, shape) for shape in json_schema_of(schema, post, "200")["oneOf"]]
+    assert [set(answer["properties"]) for answer in answers] == [
+        {"Status", "rows", "upload", "dataset", "live"},
+        {"Status", "rows", "checked", "upload"},
+    ]
     for status in errors:
         error = json_schema_of(schema, post, status)
-        assert set(error["properties"]) == {"Status", "Desc"}
-        [example] = post["responses"][status]["content"]["application/json"]["examples"].values()
-        assert example["value"]["Status"] == "Error"
+        assert (set(error["properties"]), set(error["required"])) == (ERROR_SHAPE, {"Status", "Desc"})
+        examples = post["responses"][status]["content"]["application/json"]["examples"].values()
+        assert all(example["value"]["Status"] == "Error" for example in examples)
+    [bad_lines] = [
+        example
+        for example in post["responses"]["400"]["content"]["application/json"]["examples"].values()
+        if "errors" in example["value"]
+    ]
+    assert set(bad_lines["value"]) == ERROR_SHAPE
+
+
+def test_check_only_is_documented_on_every_upload(schema):
+    for path, method in [("/api/deals/", "post"), ("/api/deals/", "put"), ("/api/deals/{file_name}", "put")]:
+        [check] = [
+            parameter for parameter in schema["paths"][path][method]["parameters"] if parameter["name"] == "check"
+        ]
+        assert (check["in"], check["schema"]["type"]) == ("query", "boolean")
 
 
 def test_the_token_is_a_security_scheme_asked_for_by_uploads_and_the_history_not_the_report(schema):
@@ -88,7 +113,7 @@ def test_the_report_shape_is_documented(schema):
     entry = resolve(schema, report["properties"]["response"]["items"])
     assert set(entry["properties"]) == {"username", "spent_money", "gems"}
     assert entry["properties"]["gems"]["items"]["type"] == "string"
-    assert set(json_schema_of(schema, get, "503")["properties"]) == {"Status", "Desc"}
+    assert set(json_schema_of(schema, get, "503")["required"]) == {"Status", "Desc"}
 
 
 def test_the_docs_page_loads_nothing_from_another_host(client):

@@ -17,7 +17,7 @@ from tests.support import DATA, SAMPLE_ANSWER, csv_of, post_csv, publishing_bloc
 
 BAD = csv_of(("alice", "Ruby", 10), ("bob", "Ruby", "12a"))
 BAD_DESC = messages.at_value(3, "total", "12a", messages.NOT_WHOLE_NUMBER)
-# Where the browser tests save their screenshots (the README's comes from here).
+# Where the browser tests save their screenshots (docs/page.png comes from here).
 SCREENSHOTS = os.environ.get("DEALS_SCREENSHOTS", "")
 
 
@@ -122,6 +122,33 @@ def test_a_bad_file_shows_its_error_and_its_line(live_server, empty_dataset):
         assert error.inner_text() == BAD_DESC
         assert "failed: " + BAD_DESC in page.locator("#uploads-table tbody tr").first.inner_text()
         assert page.elsewhere == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_with_several_bad_lines_lists_every_one(live_server, empty_dataset):
+    bad = csv_of(("ann", "Opal", 1)) + b"bob,Ruby,12a,1,2018-12-14\n" + b"carol,Ruby,1,0,2018-12-14\n"
+    with browser_page(live_server.url) as page:
+        upload(page, {"name": "bad.csv", "mimeType": "text/csv", "buffer": bad})
+        page.locator("#upload-result.error").wait_for()
+        assert page.locator("#upload-errors li").all_inner_texts() == [
+            messages.at_value(3, "total", "12a", messages.NOT_WHOLE_NUMBER),
+            messages.at_value(4, "quantity", "0", "is not a positive whole number"),
+        ]
+        assert page.elsewhere == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_checking_through_the_page_loads_nothing(live_server, empty_dataset):
+    with browser_page(live_server.url) as page:
+        page.goto("/")
+        page.get_by_label("CSV file").set_input_files(DATA / "deals.csv")
+        page.get_by_label("Only check the file").check()
+        page.get_by_role("button", name="Upload").click()
+        page.locator("#upload-result.ok").wait_for()
+        assert page.locator("#upload-result").inner_text().startswith("Checked 767 deals: no problem found")
+        assert "No dataset yet" in page.locator("#published").inner_text()
+        assert page.locator("#upload-errors").is_hidden()
+        assert "checked 767 deals, no problem" in page.locator("#uploads-table tbody tr").first.inner_text()
 
 
 @pytest.mark.django_db(transaction=True)

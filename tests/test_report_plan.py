@@ -8,8 +8,8 @@ Free parallelism alone still lets the planner sum a few hundred rows in the lead
 load the sample 100 times over (77,000 rows, analyzed); from 20 copies on, the plan is the one
 seen over 10M rows. The plan read is the installed materialized view's own definition
 (pg_matviews), which is what REFRESH MATERIALIZED VIEW CONCURRENTLY runs in the loader's
-transaction (that it wrote does not stop PostgreSQL from using workers: BENCHMARKS.md, "The
-refresh in parallel"). The same answer over several streams is tests/test_parallel_copy.py's.
+transaction (that it wrote does not stop PostgreSQL from using workers: docs/benchmarks-history.md,
+"The refresh in parallel"). The same answer over several streams is tests/test_parallel_copy.py's.
 """
 
 import json

@@ -109,7 +109,8 @@ BAD_FILES = [
     (
         "an unknown column",
         b"customer,item,price,quantity,date\n" + GOOD,
-        f'line 1: the header must name the columns {EXPECTED} (in any order); missing: total; unexpected: "price"',
+        f'line 1: the header must name the columns {EXPECTED} (in any order); missing: total; unexpected: "price" '
+        "(rename it to total if that is what it holds, or delete it)",
     ),
     (
         "a repeated column",
@@ -119,8 +120,8 @@ BAD_FILES = [
     (
         "no header",
         GOOD + GOOD,
-        f"line 1: the header must name the columns {EXPECTED} (in any order); "
-        'missing: customer, item, total, quantity, date; unexpected: "ann", "opal", "1", "1", "2018-12-14 08:29:52"',
+        f"line 1: the header must name the columns {EXPECTED} (in any order); it names none of them "
+        '("ann", "opal", "1", "1", "2018-12-14 08:29:52"): add that header as the first line',
     ),
     (
         "error after a quoted value spanning lines names the physical line",
@@ -206,7 +207,11 @@ def assert_unchanged(client, tables_before):
 def test_a_bad_file_is_refused_with_line_column_and_value(client, loaded, content, desc):
     response = post_csv(client, content)
     assert response.status_code == 400
-    assert response.json() == {"Status": "Error", "Desc": desc}
+    answer = response.json()
+    assert (answer["Status"], answer["Desc"]) == ("Error", desc)
+    if "errors" in answer:  # a problem of one line (the header being line 1): the list of one
+        assert [error["message"] for error in answer["errors"]] == [desc]
+        assert (answer["error_count"], answer["error_count_exact"]) == (1, True)
     assert_unchanged(client, loaded)
 
 
@@ -248,7 +253,7 @@ def test_a_post_body_that_is_not_a_form_is_read_as_the_file_itself(client, loade
     response = client.generic("POST", "/api/deals/", body, content_type=content_type)
     assert response.status_code == 400
     assert response.json()["Desc"].startswith(
-        "line 1: the header must name the columns customer, item, total, quantity, date (in any order); missing: "
+        "line 1: the header must name the columns customer, item, total, quantity, date (in any order); "
     )
     assert_unchanged(client, loaded)
 
@@ -314,5 +319,6 @@ MULTI_LINE_ROWS = "".join(f'c{n},"Big\nRuby {n}",1,1,2018-01-01\n' for n in rang
 def test_line_numbers_stay_right_over_megabytes_of_multi_line_values(client, loaded, tail, desc):
     """The bad record itself spans two lines, several chunks into the file."""
     response = post_csv(client, H + MULTI_LINE_ROWS + tail)
-    assert response.json() == {"Status": "Error", "Desc": desc}
+    answer = response.json()
+    assert (answer["Desc"], [error["message"] for error in answer["errors"]]) == (desc, [desc])
     assert_unchanged(client, loaded)

@@ -9,14 +9,16 @@ import socket
 import subprocess
 import sys
 import threading
-from contextlib import closing
 
 import pytest
+from django.db import connection
 
 from deals import messages
 from deals.models import Upload
+from deals.uploads.progress import UploadProgress
+from deals.uploads.selectors import upload_history
 from tests.live_server import PROJECT, Gunicorn, database_url, multipart, wait_until
-from tests.support import csv_of, post_csv, psql_session, publishing_blocked
+from tests.support import csv_of, post_csv, publishing_blocked
 
 ROWS = 300_000  # about 10 MB: more than the intake's pipe holds, so the first half is stored before the rest is sent
 
@@ -73,62 +75,29 @@ class TestFindingUploads:
         response = client.get("/api/uploads/?status=done")
         assert response.status_code == 400
         assert response.json()["Desc"] == messages.unknown_upload_status("done", Upload.Status.values)
-        assert "running, loaded, failed" in response.json()["Desc"]
+        assert "running, loaded, checked, failed" in response.json()["Desc"]
 
 
-class BlockedCopy(threading.Thread):
-    """A COPY in a session of its own that is sent `rows` lines, then waits (mid-COPY) until released.
-
-    How many of them the server has counted by then depends on how libpq and the server buffer
-    COPY data (some are held back until more comes): the test compares with PostgreSQL's count.
-    """
-
-    def __init__(self, rows: int) -> None:
-        super().__init__(daemon=True)
-        self.session = psql_session()
-        self.pid = self.session.get_backend_pid()
-        self._chunks = [b"".join(b"row %d\n" % n for n in range(rows)), b"x" * 65536, b"\n"]
-        self.release = threading.Event()
-
-    def read(self, size: int = -1) -> bytes:
-        if len(self._chunks) == 1:
-            self.release.wait(60)
-        return self._chunks.pop(0) if self._chunks else b""
-
-    def run(self) -> None:
-        with self.session.cursor() as cursor:
-            cursor.execute("CREATE TEMP TABLE lines (line text)")
-            cursor.copy_expert("COPY lines FROM STDIN", self)
-        self.session.close()
+@pytest.mark.django_db(transaction=True)  # the recorder writes from a connection of its own
+def test_rows_stored_of_a_running_upload_is_what_its_copy_statements_reported():
+    upload = Upload.objects.create(file_name="big.csv", phase=Upload.Phase.RECEIVING, rows_copied=None)
+    progress = UploadProgress(upload_id=upload.pk)
+    with progress.recorded(connect_params=connection.get_connection_params()) as recorder:
+        for rows in (1000, 2000, 4000):
+            progress.rows_copied(rows)
+        recorder.wake()
+        wait_until(lambda: Upload.objects.get(pk=upload.pk).rows_copied == 7000, "the rows recorded")
+    assert upload_history().get(pk=upload.pk).rows_stored == 7000
 
 
-def copy_counts(pids: list[int]) -> list[int]:
-    """pg_stat_progress_copy's tuples_processed of each backend, read directly."""
-    with closing(psql_session(autocommit=True)) as session, session.cursor() as cursor:
-        cursor.execute("SELECT pid, tuples_processed FROM pg_stat_progress_copy WHERE pid = ANY (%s)", [pids])
-        counted = dict(cursor.fetchall())
-    return [counted.get(pid, 0) for pid in pids]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_rows_stored_is_postgresqls_count_summed_over_the_uploads_copy_streams(client):
-    streams = [BlockedCopy(5_000), BlockedCopy(20_000)]
-    for stream in streams:
-        stream.start()
-    pids = [stream.pid for stream in streams]
-    try:
-        upload = Upload.objects.create(file_name="big.csv", phase=Upload.Phase.RECEIVING, copy_pids=pids)
-
-        def shown_and_counted():
-            shown = client.get(f"/api/uploads/{upload.pk}/").json()["rows_stored"]
-            counts = copy_counts(pids)
-            return all(counts) and shown == sum(counts) == sum(copy_counts(pids))
-
-        wait_until(shown_and_counted, "both streams' rows counted")
-    finally:
-        for stream in streams:
-            stream.release.set()
-            stream.join()
+def test_the_streams_rows_add_up_whichever_thread_reports_them():
+    progress = UploadProgress(upload_id=0)
+    threads = [threading.Thread(target=lambda: [progress.rows_copied(1) for _ in range(20_000)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert progress.snapshot().rows_so_far == 80_000
 
 
 def running_upload(get) -> dict | None:

@@ -60,10 +60,10 @@ def datasets(draw):
 
 
 @st.composite
-def renderings(draw, deals, bad: int | None = None):
-    """The same deals as bytes, in a dialect drawn at random; and the line where deal `bad` starts.
+def renderings(draw, deals, bad: frozenset[int] = frozenset()):
+    """The same deals as bytes, in a dialect drawn at random; and the lines where the deals in `bad` start.
 
-    Deal `bad`, if given, has a total that is not a number.
+    The deals in `bad` have a total that is not a number.
     """
     order = draw(st.permutations(COLUMNS))
     delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
@@ -88,12 +88,12 @@ def renderings(draw, deals, bad: int | None = None):
 
     out = io.StringIO()
     out.write(line([draw(st.sampled_from([name, name.upper(), f" {name.title()} "])) for name in order]))
-    bad_line = None
+    bad_lines = []
     for number, (customer, item, total, quantity, date) in enumerate(deals):
         values = {"customer": customer, "item": item, "total": total, "quantity": quantity, "date": date_text(date)}
-        if number == bad:
+        if number in bad:
             values["total"] = f"{total}x"
-            bad_line = line_breaks(out.getvalue()) + 1
+            bad_lines.append(line_breaks(out.getvalue()) + 1)
         out.write(line([f"{pad}{values[name]}{pad}" for name in order]))
         if blank_every and number % blank_every == 0:
             out.write(newline)
@@ -103,7 +103,7 @@ def renderings(draw, deals, bad: int | None = None):
         content = out.getvalue().encode(encoding)
     # A cp1251 file that happens to be valid UTF-8 throughout is read as UTF-8 (as editors do).
     assume(encoding != "cp1251" or not is_utf8(content))
-    return content, bad_line
+    return content, bad_lines
 
 
 def line_breaks(text: str) -> int:
@@ -139,11 +139,11 @@ def files(draw):
 
 
 @st.composite
-def files_with_a_bad_total(draw):
+def files_with_bad_totals(draw):
     deals = draw(datasets())
-    bad = draw(st.integers(min_value=0, max_value=len(deals) - 1))
-    content, bad_line = draw(renderings(deals, bad=bad))
-    return content, bad_line, draw(st.sampled_from(sorted(COMPRESSIONS)))
+    bad = draw(st.sets(st.integers(min_value=0, max_value=len(deals) - 1), min_size=1))
+    content, bad_lines = draw(renderings(deals, bad=frozenset(bad)))
+    return content, bad_lines, draw(st.sampled_from(sorted(COMPRESSIONS)))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -197,10 +197,13 @@ FILE_LEVEL = {messages.EMPTY_FILE, messages.NO_ROWS, messages.NOT_TEXT, messages
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(case=files_with_a_bad_total())
-def test_the_error_names_the_line_where_the_bad_record_starts(client, case):
-    """Multi-line values, blank lines, CR, CRLF, UTF-16 and compression before it change nothing."""
-    content, bad_line, compression = case
+@given(case=files_with_bad_totals())
+def test_every_bad_line_is_named_where_its_record_starts(client, case):
+    """Multi-line values, blank lines, CR, CRLF, UTF-16 and compression before them change nothing."""
+    content, bad_lines, compression = case
     response = post_csv(client, COMPRESSIONS[compression](content))
     assert response.status_code == 400, response.json()
-    assert response.json()["Desc"].startswith(f'line {bad_line}, column "total": '), (response.json(), content)
+    answer = response.json()
+    assert [(error["line"], error["column"]) for error in answer["errors"]] == [(line, "total") for line in bad_lines]
+    assert answer["Desc"].startswith(f'line {bad_lines[0]}, column "total": '), (answer, content)
+    assert answer["error_count"] == len(bad_lines)

@@ -5,10 +5,17 @@ stay short.
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 
 from deals import messages
 from deals.api.serializers import (
+    CheckOkSerializer,
     ErrorSerializer,
     ReportSerializer,
     UploadInputSerializer,
@@ -44,12 +51,46 @@ RAW_BODY_HOW = (
     "the charset parameter of its Content-Type wins over detection, and `Content-Encoding: gzip` or `zstd` "
     "is undone (gzip and zstd are also recognised by their first bytes)."
 )
+BAD_LINES_EXAMPLE = {
+    "Status": "Error",
+    "Desc": messages.problems_summary(
+        messages.at_value(2, "total", "12a", messages.NOT_WHOLE_NUMBER), count=2, listed=2, exact=True, stopped=None
+    ),
+    "errors": [
+        {
+            "line": 2,
+            "column": "total",
+            "value": "12a",
+            "message": messages.at_value(2, "total", "12a", messages.NOT_WHOLE_NUMBER),
+        },
+        {"line": 9, "column": None, "value": None, "message": messages.at_line(9, messages.TOO_FEW_VALUES)},
+    ],
+    "error_count": 2,
+    "error_count_exact": True,
+}
 UPLOAD_RESPONSES = {
-    200: UploadOkSerializer,
-    400: error(
-        "bad value",
-        "The request or the file is not acceptable; nothing changed.",
-        messages.at_value(2, "total", "12a", messages.NOT_WHOLE_NUMBER),
+    200: OpenApiResponse(
+        PolymorphicProxySerializer(
+            component_name="UploadAnswer",
+            serializers=[UploadOkSerializer, CheckOkSerializer],
+            resource_type_field_name=None,
+        ),
+        description="Loaded and published (UploadOk), or, with ?check=1, checked and nothing published (CheckOk).",
+    ),
+    400: OpenApiResponse(
+        ErrorSerializer,
+        description="The request or the file is not acceptable; nothing changed. A file with bad lines is checked "
+        "to its end and every bad line is listed in `errors`.",
+        examples=[
+            OpenApiExample(
+                "bad value",
+                value={
+                    "Status": "Error",
+                    "Desc": messages.at_value(2, "total", "12a", messages.NOT_WHOLE_NUMBER),
+                },
+            ),
+            OpenApiExample("several bad lines", value=BAD_LINES_EXAMPLE),
+        ],
     ),
     401: error("no token", "DEALS_UPLOAD_TOKEN is set and the request lacks its token.", messages.TOKEN_REQUIRED),
     403: error("cross-site", "A browser sent it from another site's page; nothing changed.", messages.CROSS_SITE),
@@ -90,9 +131,20 @@ UPLOAD_RESPONSES = {
 }
 
 
-def upload(**operation):
-    """An upload operation: every one answers like the others."""
-    return extend_schema(tags=["deals"], responses=UPLOAD_RESPONSES, **operation)
+CHECK_PARAMETER = OpenApiParameter(
+    "check",
+    OpenApiTypes.BOOL,
+    OpenApiParameter.QUERY,
+    description="1: read and check the whole file exactly as an upload would, with the same errors, and publish "
+    "nothing (the report, its cache and ETag stay as they are); recorded in the history as a check.",
+)
+
+
+def upload(*, parameters=(), **operation):
+    """An upload operation: every one answers like the others, and takes ?check=1."""
+    return extend_schema(
+        tags=["deals"], responses=UPLOAD_RESPONSES, parameters=[*parameters, CHECK_PARAMETER], **operation
+    )
 
 
 deals_post = upload(

@@ -7,14 +7,18 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from deals.api.statuses import http_status, retry_after_seconds
-from deals.errors import DATABASE_FAILURES, Failure
+from deals.errors import DATABASE_FAILURES, Failure, ProblemList
 from deals.intake.failures import REQUEST_ERRORS, request_failure
 
 logger = logging.getLogger("deals.errors")  # the name operators know; kept when the module moved
 
 
-def error_response(desc: str, status_code: int) -> Response:
-    return Response({"Status": "Error", "Desc": desc}, status=status_code)
+def error_response(desc: str, status_code: int, *, problems: ProblemList | None = None) -> Response:
+    """The contract's error shape; for a file with bad lines, all of them too (`errors`, `error_count`, ...)."""
+    body = {"Status": "Error", "Desc": desc}
+    if problems is not None:
+        body.update(problems.as_dict())
+    return Response(body, status=status_code)
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
@@ -27,7 +31,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         kind = None
     else:
         error = request_failure(exc)
-        response = error_response(error.desc, http_status(error.kind))
+        response = error_response(error.desc, http_status(error.kind), problems=error.problems)
         kind = error.kind
     wait = getattr(exc, "wait", None) or getattr(exc, "retry_after", None) or (kind and retry_after_seconds(kind))
     if wait:

@@ -3,7 +3,8 @@
 import json
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified, HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions, generics
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
@@ -42,6 +43,22 @@ class ApiRootView(APIView):
                 "page": reverse("page", request=request),
             }
         )
+
+
+@api_docs.not_an_endpoint
+class NotFoundView(APIView):
+    """Every other path under /api/: the API's error shape with 404 (not Django's HTML page), whatever the
+    method. A GET of a path that is a route with a trailing slash is redirected there, as Django's
+    APPEND_SLASH would have done had this catch-all not matched first."""
+
+    def answer(self, request, *args, **kwargs):
+        with_slash = request.path + "/"
+        if request.method in ("GET", "HEAD") and is_route(with_slash):
+            query = request.META.get("QUERY_STRING")
+            return HttpResponsePermanentRedirect(with_slash + (f"?{query}" if query else ""))
+        raise exceptions.NotFound(messages.no_such_endpoint(request.path, reverse("api-root", request=request)))
+
+    get = post = put = patch = delete = head = options = answer
 
 
 class DealsView(APIView):
@@ -108,11 +125,15 @@ class DealsFileView(DealsView):
 
 
 def upload_answer(request, *, name: str) -> Response:
-    """A multipart form is parsed for its `deals` part; any other body is the file itself."""
+    """A multipart form is parsed for its `deals` part; any other body is the file itself. `?check=1`
+    checks the file as a load would and publishes nothing."""
+    check_only = check_requested(request)
     if request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/form-data"):
-        outcome = receive_multipart(request=request, field="deals")
+        outcome = receive_multipart(request=request, field="deals", check_only=check_only)
     else:
-        outcome = receive_raw(request=request, name=name)
+        outcome = receive_raw(request=request, name=name, check_only=check_only)
+    if outcome.checked:
+        return Response({"Status": "OK", "rows": outcome.rows, "checked": True, "upload": outcome.upload_id})
     return Response(
         {
             "Status": "OK",
@@ -122,6 +143,27 @@ def upload_answer(request, *, name: str) -> Response:
             "live": outcome.live,
         }
     )
+
+
+def is_route(path: str) -> bool:
+    """Whether `path` is one of the API's own routes, not the catch-all."""
+    try:
+        return getattr(resolve(path).func, "view_class", None) is not NotFoundView
+    except Resolver404:
+        return False
+
+
+def check_requested(request) -> bool:
+    """`?check=1` (or true, yes, on); `?check=0` or no parameter: a load. Anything else is refused unread."""
+    value = request.query_params.get("check")
+    if value is None:
+        return False
+    if value.strip().lower() in CHECK_VALUES:
+        return CHECK_VALUES[value.strip().lower()]
+    refuse_unread(UploadError(messages.unknown_check_value(value), Failure.BAD_REQUEST))
+
+
+CHECK_VALUES = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 class UploadsPagination(PageNumberPagination):

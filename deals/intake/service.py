@@ -26,8 +26,11 @@ from deals.intake.streaming import StreamingLoad
 from deals.uploads.services import FailedAttempt, UploadOutcome, upload_record, upload_refused
 
 
-def receive_multipart(*, request, field: str) -> UploadOutcome:
-    """Load the one file in the multipart field `field` while it arrives; commit once the request checks out."""
+def receive_multipart(*, request, field: str, check_only: bool = False) -> UploadOutcome:
+    """Load the one file in the multipart field `field` while it arrives; commit once the request checks out.
+
+    `check_only`: check the file as a load would and publish nothing (upload_record's check_only).
+    """
 
     def load_the_form(loader: Callable) -> UploadOutcome:
         if is_chunked(request.META):  # Django's and DRF's parsers would take it for an empty body
@@ -40,10 +43,10 @@ def receive_multipart(*, request, field: str) -> UploadOutcome:
                 raise UploadError(messages.TWO_FILES, Failure.BAD_REQUEST)
             return load.commit()
 
-    return receive(request=request, load=load_the_form)
+    return receive(request=request, load=load_the_form, check_only=check_only)
 
 
-def receive(*, request, load: Callable[[Callable], UploadOutcome]) -> UploadOutcome:
+def receive(*, request, load: Callable[[Callable], UploadOutcome], check_only: bool = False) -> UploadOutcome:
     """Run `load(loader)` for this request's upload within the limits, and record how it ended.
 
     `load` reads the body and calls `loader` (upload_record, with its failure left to us) on the
@@ -53,7 +56,7 @@ def receive(*, request, load: Callable[[Callable], UploadOutcome]) -> UploadOutc
     try:
         refuse_if_declared_too_large(content_length=request.META.get("CONTENT_LENGTH"))
         with upload_slot(), client_idle_limit(request.META):
-            return load(functools.partial(upload_record, on_failure=failed.append))
+            return load(functools.partial(upload_record, on_failure=failed.append, check_only=check_only))
     except Exception as exc:
         # The request has ended and the load has stopped (StreamingLoad joins its thread): decide now.
         error = intake_failure(exc)
@@ -67,9 +70,11 @@ def receive(*, request, load: Callable[[Callable], UploadOutcome]) -> UploadOutc
         raise error from exc
 
 
-def receive_raw(*, request, name: str) -> UploadOutcome:
+def receive_raw(*, request, name: str, check_only: bool = False) -> UploadOutcome:
     """Load the request's body, which is the file itself, as it arrives; `name` is what the history records."""
-    return receive(request=request, load=lambda loader: load_body(request, name=name, loader=loader))
+    return receive(
+        request=request, load=lambda loader: load_body(request, name=name, loader=loader), check_only=check_only
+    )
 
 
 def refuse_unread(error: UploadError) -> NoReturn:

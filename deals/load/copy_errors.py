@@ -1,17 +1,17 @@
 """PostgreSQL's COPY errors, turned into the sentence a person needs to fix their file.
 
 COPY reports the line it was reading (`CONTEXT: COPY t, line N, column c: "v"`); that line counts
-only what COPY saw, so CopySource maps it back to the file's physical line.
+only what COPY saw, so CopySource maps it back to the file's physical line. COPY stops at the first
+bad record; `is_record_problem` says whether the file can be checked on past it.
 """
 
 import csv
 import re
-from collections.abc import Callable
 
 from deals import messages
 from deals.driver import Error as PgError
 from deals.driver import errorcodes
-from deals.errors import UploadError
+from deals.errors import LineProblem
 from deals.source.csv_format import CopySource
 
 CONTEXT = re.compile(
@@ -46,49 +46,62 @@ def copy_line(error: BaseException) -> int | None:
     return int(match["line"]) if match else None
 
 
-def translate_copy_error(
-    error: BaseException, source: CopySource, *, global_line: Callable[[int], int] = int
-) -> UploadError | None:
-    """An UploadError for a fault in the file, or None when the fault is not the file's.
+# Problems of one record, after which COPY can go on with the next: a bad value, a missing one,
+# too few or too many values. Anything else (an encoding error, a NUL byte, a quote never closed, an
+# error COPY gives no line for) leaves the rest of the file unreadable: checking stops there.
+RECORD_PROBLEM_CODES = frozenset({*VALUE_PROBLEMS, errorcodes.CHECK_VIOLATION, errorcodes.NOT_NULL_VIOLATION})
+RECORD_PROBLEM_PREFIXES = ("missing data for column", "extra data after last expected column")
 
-    `global_line` turns the line a COPY stream names into the line of the whole body COPY would
-    have named (deals/load/streams.py), which CopySource maps to the file's physical line.
-    """
-    if not is_files_fault(error):
-        return None
+
+def is_record_problem(error: BaseException) -> bool:
+    """Whether `error` (a fault in the file) concerns one record only, so that checking may go on after it."""
+    if copy_line(error) is None:
+        return False
+    primary = error.diag.message_primary or ""
+    return error.pgcode in RECORD_PROBLEM_CODES or primary.startswith(RECORD_PROBLEM_PREFIXES)
+
+
+def copy_problem(error: BaseException, source: CopySource, *, body_line: int | None) -> LineProblem:
+    """The problem a COPY error (a fault in the file) names, at the record whose line COPY would have
+    named as `body_line` had it read the whole body in one statement (deals/load/streams.py):
+    CopySource maps that to the line where the record starts in the file."""
     diag = error.diag
     primary = diag.message_primary or str(error)
     match = CONTEXT.search(diag.context or "")
-    line = source.physical_line(global_line(int(match["line"]))) if match else None
+    line = source.physical_line(body_line) if match and body_line is not None else None
     if line is None:
-        return UploadError(messages.unreadable(None, primary))
+        return LineProblem(None, messages.unreadable(None, primary))
     column, value = match["column"], match["value"]
     if error.pgcode in VALUE_PROBLEMS and column:
         problem = VALUE_PROBLEMS[error.pgcode]
         if column == "date" and error.pgcode == errorcodes.INVALID_TEXT_REPRESENTATION:
             problem = messages.NOT_DATE_TIME
-        return UploadError(messages.at_value(line, column, value, problem))
+        return _at_value(line, column, value, problem)
     if error.pgcode == errorcodes.CHECK_VIOLATION and diag.constraint_name in messages.CONSTRAINT_MESSAGES:
         column, problem = messages.CONSTRAINT_MESSAGES[diag.constraint_name]
-        value = _value_in_line(match["raw"], column, source)
-        return UploadError(messages.at_value(line, column, value, problem))
+        return _at_value(line, column, _value_in_line(match["raw"], column, source), problem)
     if error.pgcode == errorcodes.NOT_NULL_VIOLATION and diag.column_name:
-        return UploadError(messages.at_value(line, diag.column_name, None, messages.EMPTY_VALUE))
+        return _at_value(line, diag.column_name, None, messages.EMPTY_VALUE)
     if error.pgcode in (errorcodes.CHARACTER_NOT_IN_REPERTOIRE, errorcodes.UNTRANSLATABLE_CHARACTER):
         found = BYTES.search(primary)
         if found and found[1] == "0x00":
-            return UploadError(messages.at_line(line, messages.NUL_BYTE))
+            return LineProblem(line, messages.at_line(line, messages.NUL_BYTE))
         detail = f"bytes {found[1]}" if found else primary
-        return UploadError(messages.bad_encoding(line, source.format.encoding, detail, declared=source.declared))
+        return LineProblem(line, messages.bad_encoding(line, source.format.encoding, detail, declared=source.declared))
     if primary.startswith("unterminated CSV quoted field") and source.unclosed_quote_line():
         # COPY counts one record past the end here; the record left open is the last one started.
-        return UploadError(messages.at_line(source.unclosed_quote_line(), messages.UNCLOSED_QUOTE))
+        line = source.unclosed_quote_line()
+        return LineProblem(line, messages.at_line(line, messages.UNCLOSED_QUOTE))
     if primary.startswith("extra data after last expected column") and source.format.padding:
-        return UploadError(messages.value_in_unnamed_column(line, source.format.columns[-1]))
+        return LineProblem(line, messages.value_in_unnamed_column(line, source.format.columns[-1]))
     for prefix, problem in LINE_PROBLEMS.items():
         if primary.startswith(prefix):
-            return UploadError(messages.at_line(line, problem))
-    return UploadError(messages.unreadable(line, primary))
+            return LineProblem(line, messages.at_line(line, problem))
+    return LineProblem(line, messages.unreadable(line, primary))
+
+
+def _at_value(line: int, column: str, value: str | None, problem: str) -> LineProblem:
+    return LineProblem(line, messages.at_value(line, column, value, problem), column=column, value=value)
 
 
 def _value_in_line(raw: str | None, column: str, source: CopySource) -> str | None:

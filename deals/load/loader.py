@@ -14,6 +14,10 @@ dataset is that of the upload that published last. Every lock wait is bounded: t
 DEALS_PUBLISH_WAIT_SECONDS, every other statement by DEALS_PUBLISH_LOCK_TIMEOUT_MS (an analyst's
 LOCK on deal_rows makes the upload fail with BUSY, never hang while it holds the publish lock).
 
+A file with bad lines is checked to its end all the same, and every bad line raised as one
+UploadError (deals/load/streams.py); a check-only load (`check_only`) reads and checks the file in
+exactly this way, then returns before anything is stored or published.
+
 Readers never wait for the load: the report is refreshed CONCURRENTLY, the attach takes a lock
 that readers do not conflict with, and `deals` switches to the new rows when the one-row pointer
 commits. A failure anywhere rolls the load's transaction back and drops the streams' tables (a
@@ -30,12 +34,11 @@ from django.db import DatabaseError, connection, transaction
 
 from deals import messages
 from deals.driver import Error as PgError
-from deals.driver import errorcodes, pg_error, pgcode, pgsql
+from deals.driver import errorcodes, pgcode, pgsql
 from deals.errors import Failure, UploadError
 from deals.load.cleanup import loads_sweep, room_check
-from deals.load.copy_errors import translate_copy_error
 from deals.load.partitions import staging_table_name
-from deals.load.streams import CopyStreams, StreamSettings
+from deals.load.streams import CheckLimits, CopyStreams, StreamSettings
 from deals.models import TopCustomer
 from deals.source.csv_format import CHUNK_BYTES, CopySource
 from deals.source.stream import csv_stream
@@ -46,9 +49,10 @@ logger = logging.getLogger("deals.loader")  # the name operators know; kept when
 
 @dataclass(frozen=True)
 class LoadResult:
-    load_id: int
+    load_id: int | None  # None for a check-only load, which publishes nothing
     rows: int
     live: bool = True  # still the live dataset once committed (False: another upload published after it)
+    checked: bool = False  # a check-only load: the file was read and checked, nothing was stored
 
 
 class LoadObserver(Protocol):
@@ -57,12 +61,17 @@ class LoadObserver(Protocol):
     def copy_started(self, pid: int) -> None:
         """A COPY stream starts in backend `pid` (pg_stat_progress_copy counts its rows); once per stream."""
 
+    def rows_copied(self, rows: int) -> None:
+        """A COPY statement of a stream has stored (or, once the load only checks, checked) `rows` more rows."""
+
     def copy_finished(self, rows: int) -> None:
         """Every COPY stream has ended with `rows` stored in all; publishing starts."""
 
 
 class _Unobserved:
     def copy_started(self, pid: int) -> None: ...
+
+    def rows_copied(self, rows: int) -> None: ...
 
     def copy_finished(self, rows: int) -> None: ...
 
@@ -74,6 +83,7 @@ def deals_load(
     content_encoding: str | None = None,
     observer: LoadObserver | None = None,
     on_publish: Callable[[LoadResult], None] | None = None,
+    check_only: bool = False,
 ) -> LoadResult:
     """Load `file` (a deals.csv, any supported dialect) as the new dataset, or raise UploadError.
 
@@ -81,7 +91,8 @@ def deals_load(
     `observer` is told when each COPY stream starts and when they have all ended (live progress).
     `on_publish(result)` runs inside the publishing transaction, under the publish lock, on this
     thread's connection: what it writes (the upload's success record) commits with the dataset or
-    not at all.
+    not at all. `check_only`: read and check the whole file exactly as a load would, raise the same
+    errors, and store and publish nothing (the result then has `checked` set).
     """
     observer = observer or _Unobserved()
     source = CopySource(csv_stream(file, charset=charset, content_encoding=content_encoding))
@@ -90,14 +101,17 @@ def deals_load(
         # durable: the load is its own transaction; inside someone else's it would not publish.
         with transaction.atomic(durable=True), connection.cursor() as cursor:
             bound_lock_waits(cursor)
-            room(cursor)
+            if not check_only:
+                room(cursor)
             utc_dates(cursor)
             load_id = number(cursor)
-            streams = start(load_id, source, observer)
+            streams = start(load_id, source, observer, check_only=check_only)
             rows = copy(streams, source)
             observer.copy_finished(rows)
             if rows == 0:
                 raise UploadError(messages.NO_ROWS)
+            if check_only:
+                return LoadResult(load_id=None, rows=rows, live=False, checked=True)
             publish_lock(cursor)
             attach(cursor, load_id, streams)
             publish(cursor, load_id)
@@ -108,7 +122,7 @@ def deals_load(
         tables_drop(streams)
         if not isinstance(error, (PgError, DatabaseError)):
             raise
-        upload_error = failure(error, source, streams)
+        upload_error = failure(error, source)
         if upload_error is None:
             raise
         raise upload_error from None
@@ -116,13 +130,14 @@ def deals_load(
     return LoadResult(load_id=load_id, rows=rows, live=is_live(load_id))
 
 
-def failure(error: BaseException, source: CopySource, streams: CopyStreams | None) -> UploadError | None:
-    """The UploadError a database error means for this upload; None when it is not the file's nor a lock wait's."""
+def failure(error: BaseException, source: CopySource) -> UploadError | None:
+    """The UploadError a database error means for this upload; None when it is neither the reader's
+    (the file's bad lines come from the streams as an UploadError already) nor a lock wait's."""
     if source.read_failure is not None:  # COPY only says it was canceled: the file's fault, said by the reader
         return source.read_failure
     if pgcode(error) == errorcodes.LOCK_NOT_AVAILABLE:
         return UploadError(messages.lock_wait(settings.DEALS_PUBLISH_LOCK_TIMEOUT_MS), Failure.BUSY)
-    return translate_copy_error(pg_error(error), source, global_line=streams.body_line if streams else int)
+    return None
 
 
 def room(cursor) -> None:
@@ -164,7 +179,7 @@ def number(cursor) -> int:
     return cursor.fetchone()[0]
 
 
-def start(load_id: int, source: CopySource, observer: LoadObserver) -> CopyStreams:
+def start(load_id: int, source: CopySource, observer: LoadObserver, *, check_only: bool) -> CopyStreams:
     """The load's COPY streams (deals/load/streams.py), on connections of the loader's own."""
     return CopyStreams(
         count=settings.DEALS_COPY_STREAMS,
@@ -176,6 +191,8 @@ def start(load_id: int, source: CopySource, observer: LoadObserver) -> CopyStrea
             lock_timeout_ms=settings.DEALS_PUBLISH_LOCK_TIMEOUT_MS,
         ),
         observer=observer,
+        check_only=check_only,
+        limits=CheckLimits(listed=settings.DEALS_MAX_REPORTED_ERRORS, counted=settings.DEALS_MAX_COUNTED_ERRORS),
     )
 
 

@@ -2,9 +2,8 @@
 
 Drawn from the same source as the upload's live record in GET /api/uploads/ (deals/uploads/progress.py):
 the upload's snapshots give the bytes read (the rate and, when the size is known, the ETA), the
-phase and the backends running COPY; the rows are not guessed from bytes but read, as the API
-reads them, from PostgreSQL's own count (upload_copy_rows over those backends), by a side thread
-on a connection of its own.
+phase, and the rows: not guessed from bytes but counted, as the API counts them, from what each
+COPY statement of the load reports when it ends.
 """
 
 import threading
@@ -13,8 +12,6 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from deals import driver
-from deals.sql import read_sql
 from deals.uploads.progress import COPYING, PUBLISHING, RECEIVING, Snapshot
 
 
@@ -36,8 +33,9 @@ class Progress:
         with self._lock:
             self.bytes_read = snapshot.bytes_received
             self.copy_pids = snapshot.copy_pids
+            self.rows = max(self.rows, snapshot.rows_so_far)
             if snapshot.rows_copied is not None and self.copy_seconds is None:
-                # COPY's final count, shown whether or not a poll caught COPY running; the rate stops here.
+                # COPY's final count; the rate stops here.
                 self.rows = snapshot.rows_copied
                 self.copy_seconds = time.monotonic() - self.started
             if snapshot.phase != self.phase:
@@ -45,16 +43,9 @@ class Progress:
                 self.phase_changed()
             self.refresh()
 
-    def copy_rows(self, rows: int | None) -> None:
-        """COPY's count so far (None when no COPY is running)."""
-        with self._lock:
-            if rows is not None:
-                self.rows = max(self.rows, rows)
-            self.refresh()
-
     def rows_text(self) -> str:
         if not self.rows:
-            return ""  # COPY has not reported yet (it is polled twice a second)
+            return ""  # no COPY statement has ended yet
         seconds = self.copy_seconds if self.copy_seconds is not None else time.monotonic() - self.started
         rate = f", {tqdm.format_sizeof(self.rows / seconds)} rows/s" if seconds > 0 else ""
         return f"{self.rows:,} rows{rate}"
@@ -124,36 +115,3 @@ class LineProgress(Progress):
 
 def size(count: float) -> str:
     return tqdm.format_sizeof(count, "B", 1024).replace("kB", "KiB").replace("MB", "MiB").replace("GB", "GiB")
-
-
-class CopyRowCounter(threading.Thread):
-    """Polls the rows stored by the load's COPY backends every `interval` seconds, on its own connection."""
-
-    def __init__(self, *, connect_params: dict, progress: Progress, interval: float = 0.2) -> None:
-        super().__init__(name="copy-row-counter", daemon=True)
-        self._connect_params = connect_params
-        self._progress = progress
-        self._interval = interval
-        self._stopped = threading.Event()
-
-    def run(self) -> None:
-        try:
-            connection = driver.connect(self._connect_params)
-        except driver.Error:
-            return  # then the display shows bytes only; the load itself is unaffected
-        connection.autocommit = True
-        try:
-            with connection.cursor() as cursor:
-                while not self._stopped.wait(self._interval):
-                    pids = self._progress.copy_pids
-                    if pids and self._progress.phase != PUBLISHING:
-                        cursor.execute(read_sql("uploads/copy_rows"), {"pids": list(pids)})
-                        self._progress.copy_rows(cursor.fetchone()[0])
-        except driver.Error:
-            pass
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self.join()

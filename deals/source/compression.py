@@ -20,7 +20,7 @@ from deals.source.formats import GZIP, SNIFF_BYTES, ZSTD, compression_of, refusa
 RAW_CHUNK = 1 << 20  # compressed bytes read at a time
 OUT_CHUNK = 1 << 20  # decompressed bytes handed on at a time (gzip: exactly at most this)
 # zstd has no output bound per call: an RLE block turns 4 bytes into 128 KiB, so 1 KiB of
-# input is at most 32 MiB of output. Slicing costs nothing measurable (BENCHMARKS.md).
+# input is at most 32 MiB of output. Slicing costs nothing measurable (docs/benchmarks-history.md).
 ZSTD_SLICE = 1 << 10
 GZIP_WBITS = 31  # zlib's code for "a gzip header and trailer"
 CONTENT_ENCODINGS = {"": None, "identity": None, "gzip": GZIP, "x-gzip": GZIP, "zstd": ZSTD}

@@ -19,7 +19,7 @@ from operator import add, methodcaller
 from typing import BinaryIO
 
 from deals import messages
-from deals.errors import UploadError
+from deals.errors import LineProblem, UploadError
 from deals.source.columns import COLUMNS
 from deals.source.compression import BrokenAt
 
@@ -73,10 +73,11 @@ def detect_encoding(sample: bytes) -> str:
     return "UTF8" if valid_non_ascii > 2 * invalid else "WIN1251"
 
 
-def parse_header(line: bytes, encoding: str) -> CsvFormat:
-    """Column order and delimiter from the header; names compared case-insensitively, trimmed."""
-    text = line.decode("cp1251" if encoding == "WIN1251" else "utf-8", errors="replace")
-    text = text.removeprefix("\ufeff").rstrip("\r\n")
+def parse_header(line: bytes, encoding: str, *, following: bytes = b"") -> CsvFormat:
+    """Column order and delimiter from the header; names compared after strip().lower(), so any case and
+    surrounding spaces (tabs, no-break spaces) match. `following`: the bytes after the header line, from
+    which a refused header's message may tell a pandas index (0, 1, 2, ...) from another column."""
+    text = _text(line, encoding).removeprefix("\ufeff").rstrip("\r\n")
     candidates = []
     for delimiter in DELIMITERS:
         names = next(csv.reader([text], delimiter=delimiter), [])
@@ -85,8 +86,29 @@ def parse_header(line: bytes, encoding: str) -> CsvFormat:
         named = _without_trailing_empty(names)
         if sorted(named) == sorted(COLUMNS):
             return CsvFormat(encoding=encoding, delimiter=delimiter, columns=named, padding=len(names) - len(named))
-    _, names = max(candidates, key=lambda c: len(set(c[1]) & set(COLUMNS)))
-    raise UploadError(messages.bad_header(found=names, expected=COLUMNS))
+    delimiter, names = max(candidates, key=lambda c: len(set(c[1]) & set(COLUMNS)))
+    if names and names[0] in INDEX_NAMES and sorted(_without_trailing_empty(names[1:])) == sorted(COLUMNS):
+        if _counts_from_zero(_text(following, encoding), delimiter):
+            raise UploadError.at(LineProblem(1, messages.pandas_index(names[0])))
+        raise UploadError.at(LineProblem(1, messages.unnamed_first_column(names[0])))
+    raise UploadError.at(LineProblem(1, messages.bad_header(found=names, expected=COLUMNS)))
+
+
+# What pandas' DataFrame.to_csv writes over its index: nothing, or "Unnamed: 0" once a file it read
+# back (with its index column) is written again.
+INDEX_NAMES = ("", "unnamed: 0")
+INDEX_LINES = 3  # lines after the header whose first values must be 0, 1, 2 to be called an index
+
+
+def _text(data: bytes, encoding: str) -> str:
+    return data.decode("cp1251" if encoding == "WIN1251" else "utf-8", errors="replace")
+
+
+def _counts_from_zero(text: str, delimiter: str) -> bool:
+    """Whether the first values of the lines in `text` (those there are, up to INDEX_LINES) are 0, 1, 2, ..."""
+    lines = [line for line in text.splitlines() if line.strip()][:INDEX_LINES]
+    firsts = [line.split(delimiter, 1)[0].strip() for line in lines]
+    return bool(firsts) and firsts == [str(number) for number in range(len(firsts))]
 
 
 def _without_trailing_empty(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -125,7 +147,7 @@ class CopySource:
             data = self._upload.read(size)
         except BrokenAt as broken:
             line = self._lines_passed + line_breaks(self._pending) + 1
-            self.read_failure = UploadError(broken.describe(line))
+            self.read_failure = UploadError.at(LineProblem(line, broken.describe(line)))
             raise self.read_failure from None
         except UploadError as error:
             self.read_failure = error
@@ -159,13 +181,14 @@ class CopySource:
         self._pending = buffer[end:]
         nul = buffer.find(b"\x00")
         try:
-            csv_format = parse_header(line, encoding)
+            csv_format = parse_header(line, encoding, following=buffer[end : end + 4096])
         except UploadError:
             if nul >= 0:  # an image or a spreadsheet, not a CSV with a broken header
                 raise UploadError(messages.NOT_TEXT) from None
             raise
         if nul >= 0:  # COPY would only say "invalid byte sequence"; name the line now
-            raise UploadError(messages.at_line(line_breaks(buffer[:nul]) + 1, messages.NUL_BYTE))
+            line_number = line_breaks(buffer[:nul]) + 1
+            raise UploadError.at(LineProblem(line_number, messages.at_line(line_number, messages.NUL_BYTE)))
         if csv_format.padding:
             cells = re.escape(csv_format.delimiter.encode()) * csv_format.padding
             self._padding = re.compile(cells + rb"(?=\n)")

@@ -6,10 +6,10 @@ numbers in memory; a recorder thread writes them to the upload's row at most onc
 its own (the load's transaction would hide the update until commit). It first writes one interval
 after the start, so an upload that ends sooner never opens that connection.
 
-The rows COPY has stored are never written while it runs: whoever reads the progress asks
-PostgreSQL's own count, `upload_copy_rows(copy_pids)` (pg_stat_progress_copy summed over the load's
-COPY backends; migrations_sql/0009_upload_progress.sql). The API's history and `load_deals`' bar
-both read it there.
+The rows are counted as each COPY statement of the load's streams ends (one a batch, see
+deals/load/streams.py), from the row count COPY itself returns: exact, and never going back, at
+the granularity of a batch (DEALS_COPY_BATCH_BYTES). The API's history reads them from the row,
+`load_deals`' bar from the snapshots.
 """
 
 import logging
@@ -35,6 +35,7 @@ class Snapshot:
     phase: str = RECEIVING
     bytes_received: int = 0
     copy_pids: tuple[int, ...] = ()
+    rows_so_far: int = 0  # rows stored (checked, for a check) by the COPY statements that have ended
     rows_copied: int | None = None  # COPY's total, once it has ended
 
 
@@ -70,12 +71,19 @@ class UploadProgress:
     def copy_started(self, pid: int) -> None:
         self._change(copy_pids=(*self._snapshot.copy_pids, pid), notable=True)
 
+    def rows_copied(self, rows: int) -> None:
+        self._change(rows_so_far=lambda snapshot: snapshot.rows_so_far + rows)
+
     def copy_finished(self, rows: int) -> None:
         self._change(phase=PUBLISHING, rows_copied=rows, notable=True)
 
     def _change(self, *, notable: bool = False, **changes) -> None:
+        """Replace the snapshot; a change given as a function gets the current snapshot (the streams'
+        threads add their rows at once)."""
         with self._lock:
-            self._snapshot = replace(self._snapshot, **changes)
+            current = self._snapshot
+            values = {name: value(current) if callable(value) else value for name, value in changes.items()}
+            self._snapshot = replace(current, **values)
             snapshot = self._snapshot
         if notable and self._recorder is not None:
             self._recorder.wake()
@@ -161,6 +169,6 @@ class ProgressRecorder(threading.Thread):
                     "phase": snapshot.phase,
                     "bytes_received": snapshot.bytes_received,
                     "copy_pids": list(snapshot.copy_pids),
-                    "rows_copied": snapshot.rows_copied,
+                    "rows_copied": snapshot.rows_so_far if snapshot.rows_copied is None else snapshot.rows_copied,
                 },
             )

@@ -1,23 +1,16 @@
 """Reading the upload history (GET /api/uploads/ and /api/uploads/<id>/), with live progress."""
 
-from django.db.models import BigIntegerField, Case, F, Func, QuerySet, When
+from django.db.models import Case, F, QuerySet, When
 from django.db.models.functions import Coalesce, Now
 
 from deals.models import Upload
 
 
-class CopyRows(Func):
-    """upload_copy_rows(copy_pids): rows the upload's COPY streams have stored so far (PostgreSQL's count)."""
-
-    function = "upload_copy_rows"
-    output_field = BigIntegerField()
-
-
 def upload_history(*, status: str | None = None) -> QuerySet[Upload]:
     """Every attempt (or those with `status`), newest first, with its progress (a queryset, so callers paginate it).
 
-    Annotated: `live_phase` (the phase, while running), `rows_stored` (live from
-    pg_stat_progress_copy while COPY runs, then COPY's total, then rows_loaded), `received_bytes`
+    Annotated: `live_phase` (the phase, while running), `rows_stored` (while running, the rows of the
+    COPY statements that have ended, then COPY's total; then rows_loaded), `received_bytes`
     (so far while running, the file's size after) and `elapsed` (so far while running, the
     duration after).
     """
@@ -26,9 +19,8 @@ def upload_history(*, status: str | None = None) -> QuerySet[Upload]:
         uploads = uploads.filter(status=status)
     return uploads.annotate(
         rows_stored=Case(
-            When(status=Upload.Status.LOADED, then=F("rows_loaded")),
-            When(status=Upload.Status.RUNNING, phase=Upload.Phase.PUBLISHING, then=F("rows_copied")),
-            When(status=Upload.Status.RUNNING, then=CopyRows(F("copy_pids"))),
+            When(status__in=(Upload.Status.LOADED, Upload.Status.CHECKED), then=F("rows_loaded")),
+            When(status=Upload.Status.RUNNING, then=F("rows_copied")),
             default=None,
         ),
         received_bytes=Case(When(status=Upload.Status.RUNNING, then=F("bytes_received")), default=F("size_bytes")),

@@ -36,11 +36,12 @@ logger = logging.getLogger("deals.uploads")  # the name operators know; kept whe
 @dataclass(frozen=True)
 class UploadOutcome:
     upload_id: int
-    load_id: int
+    load_id: int | None  # None for a check-only upload
     rows: int
     bytes_read: int
     sha256: str
     live: bool  # still the live dataset when the load returned (another upload may have published after it)
+    checked: bool = False  # a check-only upload: the file was read and checked, nothing was published
 
 
 class ClockTimestamp(Func):
@@ -73,8 +74,12 @@ def upload_record(
     content_encoding: str | None = None,
     on_failure: Callable[[FailedAttempt], None] | None = None,
     listener: Callable[[Snapshot], None] | None = None,
+    check_only: bool = False,
 ) -> UploadOutcome:
     """Load `file` as the new dataset through deals_load, recording the attempt; raise UploadError.
+
+    `check_only`: read and check it exactly as a load would and publish nothing (deals_load's
+    check_only); the record says it was a check, and `checked` once no line was at fault.
 
     `size`, when known beforehand, lets a file over DEALS_MAX_UPLOAD_BYTES be refused unread.
     `charset` and `content_encoding` are what the sender declared about the file, if anything.
@@ -84,7 +89,7 @@ def upload_record(
     is also told of each change.
     """
     started = time.monotonic()
-    upload = Upload.objects.create(file_name=name, size_bytes=size, phase=RECEIVING)
+    upload = Upload.objects.create(file_name=name, size_bytes=size, phase=RECEIVING, check_only=check_only)
     limit = settings.DEALS_MAX_UPLOAD_BYTES
     if size is not None and size > limit:
         error = too_large_error(limit)
@@ -114,6 +119,7 @@ def upload_record(
                 content_encoding=content_encoding,
                 observer=progress,
                 on_publish=record_loaded,
+                check_only=check_only,
             )
     except BaseException as exc:
         # psycopg2 replaces an exception raised while COPY pulls the file with its own
@@ -140,18 +146,29 @@ def upload_record(
         bytes_read=reader.bytes_read,
         sha256=reader.hexdigest(),
         live=result.live,
+        checked=result.checked,
     )
+    if result.checked:  # nothing was published: the record is written now, on its own
+        _record(
+            upload.pk,
+            status=Upload.Status.CHECKED,
+            http_status=200,
+            size_bytes=outcome.bytes_read,
+            sha256=outcome.sha256,
+            rows_loaded=outcome.rows,
+        )
+    outcome_name = Upload.Status.CHECKED.value if result.checked else Upload.Status.LOADED.value
     metrics.upload_finished(
-        outcome="loaded",
+        outcome=outcome_name,
         status=200,
         seconds=time.monotonic() - started,
         size_bytes=outcome.bytes_read,
-        rows=outcome.rows,
+        rows=None if result.checked else outcome.rows,
     )
     _log(
         logging.INFO,
         upload=upload.pk,
-        outcome="loaded",
+        outcome=outcome_name,
         file=name,
         bytes=outcome.bytes_read,
         rows=outcome.rows,
@@ -189,7 +206,13 @@ def _record_failure(
         outcome="failed", status=status, seconds=time.monotonic() - started, size_bytes=size, rows=None
     )
     _record(
-        upload_id, status=Upload.Status.FAILED, error=error.desc, http_status=status, size_bytes=size, sha256=sha256
+        upload_id,
+        status=Upload.Status.FAILED,
+        error=error.desc,
+        problems=error.problems.as_dict() if error.problems else None,
+        http_status=status,
+        size_bytes=size,
+        sha256=sha256,
     )
     level = logging.ERROR if status >= 500 else logging.WARNING
     _log(

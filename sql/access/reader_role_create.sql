@@ -10,4 +10,4 @@ EXCEPTION WHEN duplicate_object OR unique_violation THEN
     NULL;
 END
 $create$;
-COMMENT ON ROLE {role} IS 'deals-report analysts: read-only access to the documented tables and views (README, "Analysing in psql").'
+COMMENT ON ROLE {role} IS 'deals-report analysts: read-only access to the documented tables and views (docs/psql.md).'

@@ -1,7 +1,7 @@
 -- name: top_five_changes
 -- Why: who entered or left the top five since the previous upload: the reports of the two most
 -- recently published kept loads, side by side (needs DEALS_KEEP_LOADS of 2 or more). Runnable in
--- psql as it is; the README shows it.
+-- psql as it is; docs/psql.md shows it.
 WITH recent AS (
     SELECT load_id, row_number() OVER (ORDER BY publication DESC) AS age
       FROM kept_loads

@@ -8,7 +8,8 @@
 -- stored name (about 10,000 groups); the second reads only the rows of the top five's stored names,
 -- given as an array (a parameter the workers get; a join with the CTE would keep that pass in one
 -- process), to find the gems they share. Together 1.5x to 2x faster than trimming every row with a
--- serial second pass (BENCHMARKS.md, "Per-row costs"). Summing per (customer, gem) for every
+-- serial second pass (docs/benchmarks-history.md,
+-- "Per-row costs"). Summing per (customer, gem) for every
 -- customer first, as an earlier version did, built a table of customers x gems and made the
 -- refresh 3x slower. Ties in spending go to the username first in code-point order; names and gems
 -- are trimmed as the view deals trims them; gems are in code-point order.

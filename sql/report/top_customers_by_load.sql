@@ -1,6 +1,6 @@
 -- name: top_customers_by_load
 -- Why: the report of every kept load side by side, to see who entered or left the top five
--- between uploads (README, "Analysing in psql"); each load's rows are ranked by top_five_of_load.
+-- between uploads (docs/psql.md); each load's rows are ranked by top_five_of_load.
 CREATE OR REPLACE VIEW top_customers_by_load AS
 SELECT kept_loads.load_id,
        kept_loads.publication,

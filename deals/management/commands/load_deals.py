@@ -5,13 +5,12 @@ import sys
 from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from deals import messages
 from deals.errors import Failure, UploadError, as_failure
 from deals.management.interruption import interruptible
-from deals.management.progress import BarProgress, CopyRowCounter, LineProgress
+from deals.management.progress import BarProgress, LineProgress
 from deals.uploads.services import upload_record
 
 # The one mapping from a kind of failure to the exit status; any other failure exits with 1.
@@ -19,13 +18,18 @@ EXIT_STATUS = {Failure.STOPPED: 130}  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 def command_error(error: UploadError) -> CommandError:
-    return CommandError(error.desc, returncode=EXIT_STATUS.get(error.kind, 1))
+    """The API's Desc, then (for a file with bad lines) the API's `errors`, one per line."""
+    text = error.desc
+    if error.problems is not None and len(error.problems.listed) > 1:
+        text += "\n" + "\n".join(f"  {problem.message}" for problem in error.problems.listed)
+    return CommandError(text, returncode=EXIT_STATUS.get(error.kind, 1))
 
 
 class Command(BaseCommand):
     help = (
         "Load a deals.csv (PATH, or - for standard input) as the new dataset, exactly as POST /api/deals/ "
-        "does: same formats, same errors, same atomic swap, recorded in the upload history."
+        "does: same formats, same errors (every bad line), same atomic swap, recorded in the upload history; "
+        "--check only checks it."
     )
 
     def add_arguments(self, parser):
@@ -35,18 +39,25 @@ class Command(BaseCommand):
             help="The file's encoding (e.g. windows-1251, utf-16), when detection gets it wrong.",
         )
         parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Read and check the whole file exactly as a load would, with the same errors; publish nothing.",
+        )
+        parser.add_argument(
             "--no-progress",
             action="store_true",
             help="No progress bar or progress lines (a summary line is still printed at verbosity 1).",
         )
 
-    def handle(self, *args, path: str, no_progress: bool, verbosity: int, encoding: str | None, **options):
+    def handle(self, *args, path: str, check: bool, no_progress: bool, verbosity: int, encoding: str | None, **options):
         with ExitStack() as stack:
             file, name, size = self._open(path, stack)
             listener = self._progress(name, size, stack) if verbosity >= 1 and not no_progress else None
             file = stack.enter_context(interruptible(file))
             try:
-                outcome = upload_record(file=file, name=name, size=size, charset=encoding, listener=listener)
+                outcome = upload_record(
+                    file=file, name=name, size=size, charset=encoding, listener=listener, check_only=check
+                )
             except KeyboardInterrupt:
                 raise command_error(UploadError(messages.INTERRUPTED, Failure.STOPPED)) from None
             except Exception as exc:
@@ -54,7 +65,12 @@ class Command(BaseCommand):
                 if error.kind is Failure.INTERNAL:
                     raise  # a bug: the traceback is what a developer needs
                 raise command_error(error) from None
-        if verbosity >= 1:
+        if verbosity >= 1 and outcome.checked:
+            self.stdout.write(
+                f"checked {outcome.rows:,} deals ({outcome.bytes_read:,} bytes) from {name}: no problem found, "
+                f"nothing loaded: upload {outcome.upload_id}"
+            )
+        elif verbosity >= 1:
             self.stdout.write(
                 f"loaded {outcome.rows:,} deals ({outcome.bytes_read:,} bytes) from {name}: "
                 f"upload {outcome.upload_id}, load {outcome.load_id}"
@@ -78,7 +94,4 @@ class Command(BaseCommand):
         else:
             progress = LineProgress(total=size, write=self.stdout.write)
         stack.callback(progress.close)
-        counter = CopyRowCounter(connect_params=connection.get_connection_params(), progress=progress)
-        counter.start()
-        stack.callback(counter.stop)
         return progress.update

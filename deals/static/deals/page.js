@@ -17,6 +17,8 @@
   const transferText = document.getElementById("transfer-text");
   const serverProgress = document.getElementById("server-progress");
   const result = document.getElementById("upload-result");
+  const errorList = document.getElementById("upload-errors");
+  const checkOnly = document.getElementById("check-only");
   const POLL_MS = 500;
 
   function headers(accept) {
@@ -34,9 +36,17 @@
     return (bytes / 1024 / 1024).toFixed(1) + " MiB";
   }
 
-  function showResult(text, kind) {
+  function showResult(text, kind, errors) {
     result.className = kind;
     result.textContent = text;
+    // Every bad line the server listed, one an item (the text is the server's, never markup).
+    errorList.replaceChildren();
+    (errors || []).forEach(function (error) {
+      const item = document.createElement("li");
+      item.textContent = error.message;
+      errorList.appendChild(item);
+    });
+    errorList.hidden = errorList.children.length < 2;
   }
 
   // Drag and drop onto the file chooser's box.
@@ -142,10 +152,16 @@
       // The outcome is still worth showing; a reload shows the report.
     }
     serverProgress.textContent = "";
-    if (xhr.status === 200 && answer && answer.Status === "OK") {
+    if (xhr.status === 200 && answer && answer.Status === "OK" && answer.checked) {
+      showResult(
+        "Checked " + answer.rows.toLocaleString("en") + " deals: no problem found; nothing was loaded (upload " +
+          answer.upload + ").",
+        "ok",
+      );
+    } else if (xhr.status === 200 && answer && answer.Status === "OK") {
       showResult("Loaded " + answer.rows.toLocaleString("en") + " deals (upload " + answer.upload + ").", "ok");
     } else if (answer && answer.Desc) {
-      showResult(answer.Desc, "error");
+      showResult(answer.Desc, "error", answer.errors);
     } else {
       showResult("The server answered " + xhr.status + "; nothing was loaded.", "error");
     }
@@ -170,7 +186,7 @@
     const data = new FormData();
     data.append("deals", file);
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action);
+    xhr.open("POST", form.action + (checkOnly.checked ? "?check=1" : ""));
     Object.entries(headers()).forEach(function (header) {
       xhr.setRequestHeader(header[0], header[1]);
     });
