@@ -176,6 +176,7 @@ class CopyStream(threading.Thread):
         self._observer = observer
         self._verdict = verdict
         self._storing = not verdict.check_only
+        self._checking = False  # the session holds its temporary table (sql/load/check_begin.sql)
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
         self._ended = False  # the feeder's last item (end or abort) was taken
 
@@ -278,6 +279,7 @@ class CopyStream(threading.Thread):
         self._storing = False
         self._cursor.execute(read_sql("load/check_begin"), {"lock_timeout": f"{self._settings.lock_timeout_ms}ms"})
         self.connection.commit()
+        self._checking = True
 
     def _found(self, body_line: int, error: PgError) -> bool:
         """Record a bad line; whether checking goes on after it."""
@@ -312,9 +314,12 @@ class CopyStream(threading.Thread):
         with closing(connection):
             if commit:
                 connection.commit()
-            else:
-                with suppress(PgError):
-                    connection.rollback()
+                return
+            with suppress(PgError):
+                connection.rollback()
+                if self._checking:
+                    connection.cursor().execute(read_sql("load/check_end"))
+                    connection.commit()
 
 
 class StreamSettings:
