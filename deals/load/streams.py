@@ -246,7 +246,8 @@ class CopyStream(threading.Thread):
                 piece, error = RECHECK_BYTES, None
             if position >= len(data) or self._done(body_line):
                 return
-            end = record_end(data, after=position + piece - 1, inside=False) or len(data)
+            # `position` starts a record, so outside quotes: count them from there, not the batch's start.
+            end = record_end(data, after=position + piece - 1, inside=False, start=position) or len(data)
             try:
                 self._copy(_Piece(data[position:end]))
             except PgError as failure:
@@ -285,6 +286,9 @@ class CopyStream(threading.Thread):
         """Record a bad line; whether checking goes on after it."""
         self._verdict.failed.set()
         self.bad_lines.append(body_line)
+        # Without its traceback: that would keep the frames, and with them the batch, alive.
+        error = error.with_traceback(None)
+        error.__context__ = error.__cause__ = None
         if len(self.problems) < self._verdict.limits.listed:
             self.problems.append((body_line, error))
         if not is_record_problem(error):
@@ -355,15 +359,16 @@ def _dialect(source: CopySource) -> dict[str, pgsql.Composable]:
     }
 
 
-def record_end(chunk: bytes, *, after: int, inside: bool) -> int | None:
+def record_end(chunk: bytes, *, after: int, inside: bool, start: int = 0) -> int | None:
     """Where the first record ending at or after offset `after` of `chunk` ends: just past an LF outside
-    quotes (`inside`: the chunk starts inside a quoted value); None when no record ends there.
+    quotes (`inside`: the chunk is inside a quoted value at offset `start`, from which quotes are
+    counted); None when no record ends there.
 
     COPY's own rule: any quote character opens or closes a quoted value ("" inside one closes and
     reopens it), so the parity of the quotes before an LF says whether it ends a record.
     """
-    position = max(after, 0)
-    quotes, counted = int(inside), 0
+    position = max(after, start)
+    quotes, counted = int(inside), start
     while (found := chunk.find(b"\n", position)) >= 0:
         quotes += chunk.count(b'"', counted, found)
         counted = found
