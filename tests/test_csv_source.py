@@ -6,7 +6,7 @@ import pytest
 
 from deals.errors import UploadError
 from deals.source.columns import COLUMNS
-from deals.source.csv_format import BOM, CopySource, CsvFormat, detect_encoding, parse_header
+from deals.source.csv_format import BOM, CHUNK_BYTES, CopySource, CsvFormat, detect_encoding, parse_header
 
 CYRILLIC = "Рубин Сапфир Изумруд"
 
@@ -90,3 +90,18 @@ def test_blank_lines_are_dropped_and_copy_lines_map_back_to_physical_lines(conte
     source = CopySource(io.BytesIO(content))
     assert read_all(source) == body
     assert {copy_line: source.physical_line(copy_line) for copy_line in lines} == lines
+
+
+class Trickle(io.BytesIO):
+    """A raw request body: each read returns what has arrived, here at most 1000 bytes."""
+
+    def read(self, size: int = -1) -> bytes:
+        return super().read(min(size if size >= 0 else 1000, 1000))
+
+
+def test_small_reads_are_handed_on_as_chunks_of_a_mebibyte():
+    body = b"customer,item,total,quantity,date\n" + b"ann,Opal,1,1,2018-12-14 08:29:52\n" * 100_000
+    source = CopySource(Trickle(body))
+    chunks = list(iter(lambda: source.read(CHUNK_BYTES), b""))
+    assert b"".join(chunks) == body[len(b"customer,item,total,quantity,date\n") :]
+    assert all(len(chunk) >= CHUNK_BYTES - 100 for chunk in chunks[:-1]) and len(chunks) == 4

@@ -142,11 +142,12 @@ class CopySource:
         self.declared = getattr(upload, "declared", None)  # the charset the upload declared, if any
         self.format = self._read_header()
 
-    def _read_more(self, size: int) -> bytes:
+    def _read_more(self, size: int, *, arrived: list[bytes] | None = None) -> bytes:
+        """The next bytes of the upload; `arrived`: what was read since `_pending` (for a break's line)."""
         try:
             data = self._upload.read(size)
         except BrokenAt as broken:
-            line = self._lines_passed + line_breaks(self._pending) + 1
+            line = self._lines_passed + line_breaks(b"".join(arrived) if arrived else self._pending) + 1
             self.read_failure = UploadError.at(LineProblem(line, broken.describe(line)))
             raise self.read_failure from None
         except UploadError as error:
@@ -197,7 +198,7 @@ class CopySource:
     def read(self, size: int = CHUNK_BYTES) -> bytes:
         while True:
             if not self._eof:
-                self._pending += self._read_more(max(size, CHUNK_BYTES))
+                self._fill(max(size, CHUNK_BYTES))
             cut = len(self._pending) if self._eof else self._last_line_end()
             if cut == 0 and not self._eof:
                 if len(self._pending) < MAX_LINE_BYTES:
@@ -207,6 +208,19 @@ class CopySource:
             chunk = self._clean(chunk)
             if chunk or self._eof:
                 return chunk
+
+    def _fill(self, size: int) -> None:
+        """Read until `size` bytes are pending, or the end: a raw body hands on what has arrived (often
+        64 KiB), and the COPY streams' queues count chunks (deals/load/streams.py), so the chunks handed
+        on are made about this size whatever the reads. Joined once: no copy per read."""
+        parts, have = [self._pending], len(self._pending)
+        try:
+            while have < size and not self._eof:
+                data = self._read_more(size - have, arrived=parts)
+                parts.append(data)
+                have += len(data)
+        finally:
+            self._pending = b"".join(parts)
 
     def _last_line_end(self) -> int:
         """Where the last complete line ends (0: none yet); a CR at the very end may be half a CRLF."""
