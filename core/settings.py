@@ -180,7 +180,7 @@ DEALS_COPY_STREAMS = max(1, env_int("DEALS_COPY_STREAMS", 2))
 # Bytes of whole records handed to one stream before the next one gets a batch, each COPYed by a
 # statement of its own and kept in memory until it ends, so that the rest of a batch with a bad line
 # can be checked again: a stream holds one batch (tests shrink it). 4 MiB: no measurable cost per
-# statement against one COPY for the whole file (BENCHMARKS.md, "Every bad line in one answer").
+# statement against one COPY for the whole file (docs/benchmarks-history.md, "Every bad line in one answer").
 DEALS_COPY_BATCH_BYTES = max(1, env_int("DEALS_COPY_BATCH_BYTES", 4 << 20))
 # A file with bad lines is checked to its end and answered with all of them: the first this many
 # are listed (the answer's `errors`, the upload's record), all are counted ...
